@@ -1,0 +1,23 @@
+//! glance-api: the OpenStack Images API v2.
+//!
+//! [`service`] holds every image operation; [`routes`] is the thin axum layer
+//! over it; [`startup`] is the composition root that reads the configuration
+//! and picks the registry and store implementations.
+
+#![recursion_limit = "256"]
+
+pub mod error;
+pub mod logging;
+mod negotiate;
+mod request_id;
+pub mod routes;
+pub mod schemas;
+pub mod service;
+pub mod settings;
+pub mod startup;
+pub mod state;
+pub mod stores;
+
+pub use error::ApiError;
+pub use routes::router;
+pub use state::AppState;

@@ -1,0 +1,154 @@
+//! The composition root: configuration in, a wired application out. The only
+//! place that picks the registry and store implementations.
+
+use crate::service::ImageService;
+use crate::settings::Settings;
+use crate::state::AppState;
+use crate::stores::{StoreEntry, StoreMap};
+use anyhow::{Context, bail};
+use glance_auth::Policy;
+use glance_config::ApiConfig;
+use glance_registry::{Registry, SqlRegistry};
+use glance_store::{FileStore, Store};
+use std::sync::Arc;
+
+/// Opens the metadata database named by `[database] connection`.
+pub async fn open_registry(config: &ApiConfig) -> anyhow::Result<SqlRegistry> {
+    glance_registry::connect(&config.database.connection)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open database {}",
+                redact(&config.database.connection)
+            )
+        })
+}
+
+/// Hides the password of a database URL for logging.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Builds one store driver.
+fn driver(kind: &str, datadir: &std::path::Path) -> anyhow::Result<Arc<dyn Store>> {
+    match kind {
+        "file" | "filesystem" => {
+            Ok(Arc::new(FileStore::new(datadir).with_context(|| {
+                format!("cannot use store directory {}", datadir.display())
+            })?))
+        }
+        other => bail!("store driver '{other}' is not available in this build"),
+    }
+}
+
+/// The stores from `[glance_store]` (single store) or `enabled_backends` (multi-store).
+pub fn build_stores(config: &ApiConfig) -> anyhow::Result<StoreMap> {
+    if config.backends.is_empty() {
+        let gs = &config.glance_store;
+        let store = driver(&gs.default_store, &gs.filesystem_store_datadir)?;
+        tracing::info!(
+            "image data: {} store in {}",
+            gs.default_store,
+            gs.filesystem_store_datadir.display()
+        );
+        return Ok(StoreMap::single(StoreEntry {
+            id: gs.default_store.clone(),
+            store,
+            description: None,
+            weight: 0,
+        }));
+    }
+    let mut entries = Vec::new();
+    for b in &config.backends {
+        tracing::info!(
+            "image data: backend '{}' ({}) in {}",
+            b.id,
+            b.driver,
+            b.filesystem_store_datadir.display()
+        );
+        entries.push(StoreEntry {
+            id: b.id.clone(),
+            store: driver(&b.driver, &b.filesystem_store_datadir)?,
+            description: b.store_description.clone(),
+            weight: b.weight,
+        });
+    }
+    let default = config
+        .glance_store
+        .default_backend
+        .clone()
+        .context("[glance_store] default_backend must name one of enabled_backends")?;
+    Ok(StoreMap::multi(entries, default))
+}
+
+/// The API settings from `[DEFAULT]`.
+pub fn build_settings(config: &ApiConfig) -> anyhow::Result<Settings> {
+    let d = &config.default;
+    if !crate::service::hash_algorithm_supported(&d.hashing_algorithm) {
+        bail!(
+            "hashing_algorithm '{}' is not supported (use sha512, sha384, sha256, sha224, sha1 or md5)",
+            d.hashing_algorithm
+        );
+    }
+    Ok(Settings {
+        image_size_cap: d.image_size_cap,
+        limit_param_default: d.limit_param_default,
+        api_limit_max: d.api_limit_max,
+        hashing_algorithm: d.hashing_algorithm.clone(),
+        show_image_direct_url: d.show_image_direct_url,
+        show_multiple_locations: d.show_multiple_locations,
+        image_property_quota: d.image_property_quota,
+        image_tag_quota: d.image_tag_quota,
+        public_endpoint: d.public_endpoint.clone(),
+        max_request_id_length: d.max_request_id_length,
+        ..Settings::default()
+    })
+}
+
+/// Wires the application from the configuration, migrating the database
+/// first when `[database] migrate_on_start` is set.
+pub async fn build(config: &ApiConfig) -> anyhow::Result<AppState> {
+    tracing::info!("data directory: {}", config.default.state_path.display());
+    let registry = open_registry(config).await?;
+    tracing::info!("metadata: {}", redact(&config.database.connection));
+    if config.database.migrate_on_start {
+        registry
+            .migrate()
+            .await
+            .context("database migration failed")?;
+    } else if registry.schema_version().await? != SqlRegistry::latest_version() {
+        bail!("the database schema is not current: run `glance-manage db sync`");
+    }
+    let registry: Arc<dyn Registry> = Arc::new(registry);
+    let stores = build_stores(config)?;
+    let settings = build_settings(config)?;
+    Ok(AppState {
+        images: Arc::new(ImageService::new(registry, stores, Policy, settings)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_are_hidden() {
+        assert_eq!(
+            redact("postgresql://glance:secret@127.0.0.1/glance"),
+            "postgresql://glance:***@127.0.0.1/glance"
+        );
+        assert_eq!(
+            redact("sqlite:////var/lib/glance/glance.sqlite"),
+            "sqlite:////var/lib/glance/glance.sqlite"
+        );
+    }
+}

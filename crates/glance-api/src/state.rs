@@ -1,0 +1,11 @@
+//! What every request handler shares.
+
+use crate::service::ImageService;
+use std::sync::Arc;
+
+/// The application state: the service layer behind the routers.
+#[derive(Clone)]
+pub struct AppState {
+    /// Image operations.
+    pub images: Arc<ImageService>,
+}

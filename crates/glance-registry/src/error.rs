@@ -1,0 +1,31 @@
+//! Errors a registry reports.
+
+use glance_types::ImageStatus;
+
+/// What can go wrong in a registry call.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// No (non-deleted) image with that id.
+    #[error("No image found with ID {0}")]
+    NotFound(String),
+    /// An image with that id exists or existed (ids are never reused).
+    #[error("Image ID {0} already exists!")]
+    Duplicate(String),
+    /// A conditional update found the image in another status.
+    #[error("image status is {actual}, expected {expected}")]
+    StatusMismatch {
+        /// The status the caller expected.
+        expected: ImageStatus,
+        /// The status the image has.
+        actual: ImageStatus,
+    },
+    /// The list marker names no image the caller can see.
+    #[error("No image found with ID {0}")]
+    MarkerNotFound(String),
+    /// The database cannot be reached.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Any other database failure.
+    #[error("database error: {0}")]
+    Database(String),
+}

@@ -1,0 +1,67 @@
+//! The SQL registry: one code base over SQLite and PostgreSQL (sqlx concrete
+//! pools, one enum arm per backend), versioned migrations, keyset-paginated lists.
+
+mod connect;
+mod errors;
+mod images;
+mod list;
+mod members;
+mod migrations;
+mod pool;
+mod registry_impl;
+mod statement;
+mod update;
+
+pub use connect::connect;
+
+use crate::RegistryError;
+use pool::Pool;
+
+/// A [`Registry`](crate::Registry) stored in SQLite or PostgreSQL. Open it with
+/// [`connect`], then call [`SqlRegistry::migrate`]. Cloning shares the pool.
+#[derive(Debug, Clone)]
+pub struct SqlRegistry {
+    pool: Pool,
+}
+
+impl SqlRegistry {
+    /// Applies every pending migration, each in its own transaction. Running it
+    /// again (or concurrently from another process) is a no-op.
+    pub async fn migrate(&self) -> Result<(), RegistryError> {
+        let mut tx = self.pool.begin().await?;
+        migrations::create_version_table(&mut tx).await?;
+        let current = migrations::current_version(&mut tx).await?;
+        tx.commit().await?;
+        for m in migrations::MIGRATIONS
+            .iter()
+            .filter(|m| m.version > current)
+        {
+            let mut tx = self.pool.begin().await?;
+            let now = images::to_micros(&glance_types::now());
+            if migrations::apply(&mut tx, m, now).await? {
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The schema version the database is at (0 if never migrated).
+    pub async fn schema_version(&self) -> Result<i64, RegistryError> {
+        let mut tx = self.pool.begin().await?;
+        let version = migrations::current_version(&mut tx).await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    /// The newest schema version this build knows; [`SqlRegistry::migrate`]
+    /// brings the database to it.
+    pub fn latest_version() -> i64 {
+        migrations::latest_version()
+    }
+
+    /// Closes every pooled connection; later calls fail with
+    /// [`RegistryError::Unavailable`].
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

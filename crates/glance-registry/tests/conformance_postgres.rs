@@ -1,0 +1,125 @@
+//! The conformance suite on PostgreSQL (`GLANCE_TEST_POSTGRES_URL`, default
+//! `postgresql://postgres@127.0.0.1:5432/test`), each test in a schema of its
+//! own. An unreachable server fails these tests: CI provides one.
+
+use glance_registry::{Registry, RegistryError, SqlRegistry, conformance, connect};
+use sqlx::postgres::PgPoolOptions;
+
+const DEFAULT_URL: &str = "postgresql://postgres@127.0.0.1:5432/test";
+
+fn base_url() -> String {
+    std::env::var("GLANCE_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_URL.to_string())
+}
+
+/// A migrated registry in a freshly created schema, dropped by [`TestDb::finish`].
+struct TestDb {
+    admin: sqlx::PgPool,
+    schema: String,
+    reg: SqlRegistry,
+}
+
+impl TestDb {
+    async fn new() -> Self {
+        let db = Self::unmigrated().await;
+        db.reg.migrate().await.expect("migrate");
+        db
+    }
+
+    async fn unmigrated() -> Self {
+        let url = base_url();
+        let sqlx_url = match url.split_once("://") {
+            Some((_, rest)) => format!("postgres://{rest}"),
+            None => url.clone(),
+        };
+        let admin = PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&sqlx_url)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {url} must be reachable: {e}"));
+        let schema = format!("glance_test_{}", uuid::Uuid::new_v4().simple());
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&admin)
+            .await
+            .expect("create schema");
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let reg = connect(&format!("{url}{sep}schema={schema}"))
+            .await
+            .expect("connect");
+        Self { admin, schema, reg }
+    }
+
+    async fn finish(self) {
+        self.reg.close().await;
+        sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.schema))
+            .execute(&self.admin)
+            .await
+            .expect("drop schema");
+        self.admin.close().await;
+    }
+}
+
+macro_rules! checks {
+    ($($check:ident),* ; with members: $($mcheck:ident),*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $check() {
+                let db = TestDb::new().await;
+                conformance::$check(&db.reg).await;
+                db.finish().await;
+            }
+        )*
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $mcheck() {
+                let db = TestDb::new().await;
+                conformance::$mcheck(&db.reg, &db.reg).await;
+                db.finish().await;
+            }
+        )*
+    };
+}
+
+checks!(
+    create_and_get, duplicate_ids, get_missing, update_every_field, update_expect_status,
+    delete_image, health, cas_race, concurrent_property_updates, tags, list_filters,
+    list_hides_unlisted, sort_every_key, pagination_walk;
+    with members: member_status, visibility_admin, visibility_project,
+    visibility_member_status, visibility_no_project, marker_errors
+);
+
+#[tokio::test]
+async fn migrate_twice_is_a_no_op() {
+    let db = TestDb::unmigrated().await;
+    assert_eq!(db.reg.schema_version().await.expect("version"), 0);
+    db.reg.migrate().await.expect("migrate");
+    assert_eq!(
+        db.reg.schema_version().await.expect("version"),
+        SqlRegistry::latest_version()
+    );
+    db.reg.migrate().await.expect("migrate again");
+    assert_eq!(
+        db.reg.schema_version().await.expect("version"),
+        SqlRegistry::latest_version()
+    );
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn schemas_isolate_registries() {
+    let a = TestDb::new().await;
+    let b = TestDb::new().await;
+    let img = glance_types::Image::new(uuid::Uuid::new_v4().to_string(), None, glance_types::now());
+    a.reg.create_image(&img).await.expect("create");
+    let err = b.reg.get_image(&img.id).await.expect_err("other schema");
+    assert!(matches!(err, RegistryError::NotFound(_)), "{err:?}");
+    a.finish().await;
+    b.finish().await;
+}
+
+#[tokio::test]
+async fn unreachable_server_is_unavailable() {
+    let err = connect("postgresql+psycopg2://glance:pw@127.0.0.1:1/glance")
+        .await
+        .expect_err("nothing listens on port 1");
+    assert!(matches!(err, RegistryError::Unavailable(_)), "{err:?}");
+}

@@ -1,0 +1,17 @@
+//! The image model shared by every glance-rs crate.
+//!
+//! Nothing here does I/O: these are the values the registry stores, the store
+//! keys its objects by and the API renders.
+
+mod image;
+mod list;
+mod status;
+mod time;
+
+pub use image::{Image, ImageChanges, Location, Visibility};
+pub use list::{
+    Filter, FilterValue, ListQuery, MemberStatusFilter, Scope, SortDir, SortKey, TimeOp,
+    UNLISTED_STATUSES, VisibilityFilter,
+};
+pub use status::ImageStatus;
+pub use time::{Timestamp, format_timestamp, now, parse_timestamp};

@@ -1,0 +1,246 @@
+//! A validated image list query: filters, visibility scope, sort and page.
+
+use crate::{ImageStatus, Timestamp, Visibility};
+
+/// The columns images can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    /// `name`
+    Name,
+    /// `status`
+    Status,
+    /// `container_format`
+    ContainerFormat,
+    /// `disk_format`
+    DiskFormat,
+    /// `size`
+    Size,
+    /// `id`
+    Id,
+    /// `created_at`
+    CreatedAt,
+    /// `updated_at`
+    UpdatedAt,
+}
+
+impl SortKey {
+    /// Parses an API sort key name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "name" => Self::Name,
+            "status" => Self::Status,
+            "container_format" => Self::ContainerFormat,
+            "disk_format" => Self::DiskFormat,
+            "size" => Self::Size,
+            "id" => Self::Id,
+            "created_at" => Self::CreatedAt,
+            "updated_at" => Self::UpdatedAt,
+            _ => return None,
+        })
+    }
+
+    /// The column name.
+    pub fn column(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Status => "status",
+            Self::ContainerFormat => "container_format",
+            Self::DiskFormat => "disk_format",
+            Self::Size => "size",
+            Self::Id => "id",
+            Self::CreatedAt => "created_at",
+            Self::UpdatedAt => "updated_at",
+        }
+    }
+
+    /// Whether the column can hold NULL (NULLs sort first ascending, last descending).
+    pub fn nullable(self) -> bool {
+        matches!(
+            self,
+            Self::Name | Self::ContainerFormat | Self::DiskFormat | Self::Size
+        )
+    }
+}
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortDir {
+    /// Ascending.
+    Asc,
+    /// Descending.
+    Desc,
+}
+
+/// Comparison operator of a time filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeOp {
+    /// `gt`
+    Gt,
+    /// `gte`
+    Gte,
+    /// `lt`
+    Lt,
+    /// `lte`
+    Lte,
+    /// `eq`
+    Eq,
+    /// `neq`
+    Neq,
+}
+
+/// A value an exact-match filter accepts: one value, or any of a list (`in:a,b`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilterValue {
+    /// Exactly this value.
+    Eq(String),
+    /// Any of these values.
+    In(Vec<String>),
+}
+
+/// One list filter. Every filter in a query must hold.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    /// A string core column (`name`, `id`, `status`, `container_format`,
+    /// `disk_format`, `owner`, `checksum`, `os_hash_value`, `os_hash_algo`) matches.
+    Column(&'static str, FilterValue),
+    /// An integer core column (`min_ram`, `min_disk`, `size`, `virtual_size`) equals.
+    IntColumn(&'static str, i64),
+    /// `size >= n`.
+    SizeMin(i64),
+    /// `size <= n`.
+    SizeMax(i64),
+    /// `protected` equals.
+    Protected(bool),
+    /// `os_hidden` equals (the API defaults this to false).
+    Hidden(bool),
+    /// The image has this tag.
+    Tag(String),
+    /// `created_at <op> t`.
+    CreatedAt(TimeOp, Timestamp),
+    /// `updated_at <op> t`.
+    UpdatedAt(TimeOp, Timestamp),
+    /// An extra property equals the value (string comparison).
+    Property(String, FilterValue),
+}
+
+/// Which visibilities a list asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VisibilityFilter {
+    /// Only images of this visibility (still scoped to what the caller may see).
+    Only(Visibility),
+    /// `visibility=all`: everything the caller may see, community included.
+    All,
+}
+
+/// Member status filter for shared images the caller is a member of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberStatusFilter {
+    /// Accepted memberships only (default).
+    Accepted,
+    /// Pending memberships only.
+    Pending,
+    /// Rejected memberships only.
+    Rejected,
+    /// Any membership.
+    All,
+}
+
+impl MemberStatusFilter {
+    /// The member status value, or `None` for all.
+    pub fn as_status(self) -> Option<&'static str> {
+        match self {
+            Self::Accepted => Some("accepted"),
+            Self::Pending => Some("pending"),
+            Self::Rejected => Some("rejected"),
+            Self::All => None,
+        }
+    }
+}
+
+/// Whose images a list may return.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// An admin: every image, of every project.
+    Admin,
+    /// A caller acting for a project (or for none): public images, its own,
+    /// the shared images it is a member of, community images when asked.
+    Project(Option<String>),
+}
+
+/// A validated list query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListQuery {
+    /// Who asks.
+    pub scope: Scope,
+    /// The `visibility` parameter, if given.
+    pub visibility: Option<VisibilityFilter>,
+    /// The `member_status` parameter.
+    pub member_status: MemberStatusFilter,
+    /// Filters, all of which must hold.
+    pub filters: Vec<Filter>,
+    /// Sort keys as requested; the registry appends `created_at` and `id` tie-breakers.
+    pub sort: Vec<(SortKey, SortDir)>,
+    /// Return images after this one (in the sort order).
+    pub marker: Option<String>,
+    /// Page size.
+    pub limit: u32,
+}
+
+impl ListQuery {
+    /// A query for everything `scope` may see, default sort, given page size.
+    pub fn new(scope: Scope, limit: u32) -> Self {
+        Self {
+            scope,
+            visibility: None,
+            member_status: MemberStatusFilter::Accepted,
+            filters: vec![Filter::Hidden(false)],
+            sort: vec![(SortKey::CreatedAt, SortDir::Desc)],
+            marker: None,
+            limit,
+        }
+    }
+
+    /// The full sort order the registry applies: requested keys, then
+    /// `created_at` and `id` in the first key's direction (unless already present).
+    pub fn effective_sort(&self) -> Vec<(SortKey, SortDir)> {
+        let mut sort = self.sort.clone();
+        let dir = sort.first().map(|s| s.1).unwrap_or(SortDir::Desc);
+        for key in [SortKey::CreatedAt, SortKey::Id] {
+            if !sort.iter().any(|(k, _)| *k == key) {
+                sort.push((key, dir));
+            }
+        }
+        sort
+    }
+}
+
+/// Statuses never returned by a list.
+pub const UNLISTED_STATUSES: [ImageStatus; 3] = [
+    ImageStatus::Killed,
+    ImageStatus::Deleted,
+    ImageStatus::PendingDelete,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tie_breakers_follow_first_direction() {
+        let mut q = ListQuery::new(Scope::Admin, 25);
+        q.sort = vec![(SortKey::Name, SortDir::Asc)];
+        assert_eq!(
+            q.effective_sort(),
+            vec![
+                (SortKey::Name, SortDir::Asc),
+                (SortKey::CreatedAt, SortDir::Asc),
+                (SortKey::Id, SortDir::Asc)
+            ]
+        );
+        q.sort = vec![
+            (SortKey::Id, SortDir::Asc),
+            (SortKey::CreatedAt, SortDir::Desc),
+        ];
+        assert_eq!(q.effective_sort().len(), 2);
+    }
+}
