@@ -1,6 +1,7 @@
 //! The filesystem store (`file` driver): one file per image, named by the
 //! image id, in a data directory.
 
+mod direct;
 mod upload;
 
 use crate::{ByteRange, ByteStream, Store, StoreError, StoredObject};

@@ -1,11 +1,12 @@
 //! Writing an upload: stream into a hidden temp file from a blocking writer
 //! thread, then fsync and rename it into place without clobbering.
 
+use super::direct::BlockWriter;
 use crate::{ByteStream, StoreError};
 use bytes::Bytes;
 use futures::StreamExt;
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use tempfile::TempPath;
 use tokio::sync::mpsc;
@@ -13,9 +14,6 @@ use tokio::sync::mpsc;
 /// Chunks queued between the stream and the writer thread: small, so the
 /// stream is pulled only as fast as the disk takes it.
 const QUEUE_DEPTH: usize = 2;
-
-/// Write buffer, so small network chunks do not become small syscalls.
-const WRITE_BUFFER: usize = 256 * 1024;
 
 /// Temp file name prefix; hidden, so it is never a valid object name.
 const TEMP_PREFIX: &str = ".upload-";
@@ -42,7 +40,8 @@ pub(super) async fn upload(
     let (file, temp_path) = temp.into_parts();
 
     let (tx, rx) = mpsc::channel::<Bytes>(QUEUE_DEPTH);
-    let writer = tokio::task::spawn_blocking(move || write_chunks(file, rx));
+    let out = BlockWriter::new(file, &temp_path);
+    let writer = tokio::task::spawn_blocking(move || write_chunks(out, rx));
     let mut size = 0u64;
     let source = loop {
         match data.next().await {
@@ -73,12 +72,11 @@ pub(super) async fn upload(
 }
 
 /// The writer thread: writes every queued chunk until the queue closes.
-fn write_chunks(file: File, mut rx: mpsc::Receiver<Bytes>) -> io::Result<File> {
-    let mut out = BufWriter::with_capacity(WRITE_BUFFER, file);
+fn write_chunks(mut out: BlockWriter, mut rx: mpsc::Receiver<Bytes>) -> io::Result<File> {
     while let Some(chunk) = rx.blocking_recv() {
-        out.write_all(&chunk)?;
+        out.write(&chunk)?;
     }
-    out.into_inner().map_err(io::IntoInnerError::into_error)
+    out.finish()
 }
 
 /// Makes the complete upload durable and visible: fsync the data, rename
