@@ -10,7 +10,21 @@ use glance_auth::Policy;
 use glance_config::ApiConfig;
 use glance_registry::{Registry, SqlRegistry};
 use glance_store::{FileStore, Store};
+use std::path::PathBuf;
 use std::sync::Arc;
+
+/// Loads the configuration: the given files, or `/etc/glance/glance-api.conf`
+/// when none are given and it exists; then `OS_<SECTION>__<KEY>` overrides.
+/// Returns the files actually read too.
+pub fn load_config(files: Vec<PathBuf>) -> anyhow::Result<(ApiConfig, Vec<PathBuf>)> {
+    let files = if files.is_empty() {
+        ApiConfig::default_files()
+    } else {
+        files
+    };
+    let config = ApiConfig::load(&files, std::env::vars()).context("invalid configuration")?;
+    Ok((config, files))
+}
 
 /// Opens the metadata database named by `[database] connection`.
 pub async fn open_registry(config: &ApiConfig) -> anyhow::Result<SqlRegistry> {

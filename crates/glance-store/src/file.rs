@@ -2,18 +2,13 @@
 //! image id, in a data directory.
 
 mod direct;
+mod read;
 mod upload;
 
 use crate::{ByteRange, ByteStream, Store, StoreError, StoredObject};
 use async_trait::async_trait;
-use futures::StreamExt;
-use std::io::{self, SeekFrom};
+use std::io;
 use std::path::{Component, Path, PathBuf};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
-use tokio_util::io::ReaderStream;
-
-/// Size of the chunks a download is streamed in.
-const READ_CHUNK: usize = 256 * 1024;
 
 /// Location URL prefixes this store answers for (`file://` is what it writes).
 const SCHEMES: [&str; 2] = ["file://", "filesystem://"];
@@ -95,10 +90,11 @@ impl Store for FileStore {
 
     async fn get(&self, url: &str, range: Option<ByteRange>) -> Result<ByteStream, StoreError> {
         let path = self.located(url)?;
-        let mut file = tokio::fs::File::open(&path)
+        let file = tokio::task::spawn_blocking(move || std::fs::File::open(&path))
             .await
+            .map_err(io::Error::other)?
             .map_err(|e| not_found_or_io(e, url))?;
-        let meta = file.metadata().await?;
+        let meta = file.metadata()?;
         if !meta.is_file() {
             return Err(StoreError::NotFound(url.to_owned()));
         }
@@ -109,10 +105,7 @@ impl Store for FileStore {
                 (range.start, range.length())
             }
         };
-        if start > 0 {
-            file.seek(SeekFrom::Start(start)).await?;
-        }
-        Ok(ReaderStream::with_capacity(file.take(len), READ_CHUNK).boxed())
+        Ok(read::stream(file, start, len))
     }
 
     async fn delete(&self, url: &str) -> Result<(), StoreError> {

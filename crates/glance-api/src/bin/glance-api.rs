@@ -2,7 +2,6 @@
 
 use anyhow::Context;
 use clap::Parser;
-use glance_config::ApiConfig;
 use std::path::PathBuf;
 
 /// The OpenStack Image service API (glance-rs).
@@ -18,12 +17,7 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let files = if args.config_file.is_empty() {
-        ApiConfig::default_files()
-    } else {
-        args.config_file
-    };
-    let config = ApiConfig::load(&files, std::env::vars()).context("invalid configuration")?;
+    let (config, files) = glance_api::startup::load_config(args.config_file)?;
     glance_api::logging::init(
         config.log_path("glance_api").as_deref(),
         config.default.debug,

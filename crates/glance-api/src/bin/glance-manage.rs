@@ -2,7 +2,6 @@
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use glance_config::ApiConfig;
 use glance_registry::SqlRegistry;
 use std::path::PathBuf;
 
@@ -45,12 +44,7 @@ enum DbAction {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let files = if args.config_file.is_empty() {
-        ApiConfig::default_files()
-    } else {
-        args.config_file
-    };
-    let config = ApiConfig::load(&files, std::env::vars()).context("invalid configuration")?;
+    let (config, _) = glance_api::startup::load_config(args.config_file)?;
     let registry = glance_api::startup::open_registry(&config).await?;
     let action = match args.command {
         Command::Db { action } => action,

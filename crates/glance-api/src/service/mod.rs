@@ -13,6 +13,7 @@ mod patch;
 mod range;
 mod upload;
 mod view;
+mod virtual_size;
 
 pub use data::{Download, UploadRequest};
 pub use list::ImagePage;

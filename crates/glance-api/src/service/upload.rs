@@ -6,6 +6,7 @@
 //! in the store and no hashes recorded.
 
 use super::hashing::{Hasher, new_digest};
+use super::virtual_size::{HEADER_LEN, virtual_size};
 use super::{ImageService, UploadRequest};
 use crate::error::ApiError;
 use bytes::{Bytes, BytesMut};
@@ -48,6 +49,7 @@ impl PumpFailure {
 /// What the pump measured.
 struct Measured {
     size: u64,
+    header: Vec<u8>,
     checksum: Option<String>,
     hash: Option<String>,
 }
@@ -65,6 +67,7 @@ async fn pump(
     let sha = Hasher::spawn(new_digest(&hash_algo).expect("hash algorithm validated at start"));
     let limit = expected.map_or(cap, |e| e.min(cap));
     let mut size: u64 = 0;
+    let mut header = Vec::with_capacity(HEADER_LEN);
     let mut buf = BytesMut::with_capacity(CHUNK);
     loop {
         let next = body.next().await;
@@ -72,6 +75,10 @@ async fn pump(
         match next {
             Some(Ok(data)) => {
                 size += data.len() as u64;
+                if header.len() < HEADER_LEN {
+                    let take = (HEADER_LEN - header.len()).min(data.len());
+                    header.extend_from_slice(&data[..take]);
+                }
                 if size > limit {
                     let f = match expected {
                         Some(e) if e <= cap => PumpFailure::SizeMismatch {
@@ -122,6 +129,7 @@ async fn pump(
     drop(out);
     Ok(Measured {
         size,
+        header,
         checksum: md5.finish().await,
         hash: sha.finish().await,
     })
@@ -213,6 +221,7 @@ impl ImageService {
         let id = id.to_string();
         let algo = self.settings.hashing_algorithm.clone();
         let multi = self.stores.is_multi();
+        let (disk_format, container_format) = (image.disk_format, image.container_format);
         let task = tokio::spawn(async move {
             let (tx, mut rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(2);
             let to_store: ByteStream =
@@ -235,6 +244,12 @@ impl ImageService {
                         expect_status: Some(ImageStatus::Saving),
                         status: Some(ImageStatus::Active),
                         size: Some(Some(measured.size as i64)),
+                        virtual_size: Some(virtual_size(
+                            disk_format.as_deref(),
+                            container_format.as_deref(),
+                            &measured.header,
+                            measured.size,
+                        )),
                         checksum: Some(measured.checksum),
                         os_hash_algo: Some(Some(algo)),
                         os_hash_value: Some(measured.hash),

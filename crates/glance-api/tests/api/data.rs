@@ -319,3 +319,26 @@ async fn delete_during_upload_cleans_up() {
     assert_eq!(upload.await.unwrap(), 410);
     assert!(s.stored_files().is_empty(), "{:?}", s.stored_files());
 }
+
+#[tokio::test]
+async fn virtual_size_from_the_data() {
+    let s = TestServer::start().await;
+    let raw = s
+        .create(
+            Who::Admin,
+            serde_json::json!({"disk_format": "raw", "container_format": "bare"}),
+        )
+        .await;
+    let raw = raw["id"].as_str().unwrap();
+    s.upload(Who::Admin, raw, data(4096)).await;
+    assert_eq!(s.show_json(raw).await["virtual_size"], 4096);
+    let qcow = s.create_basic(Who::Admin).await;
+    let mut header = data(1024);
+    header[..4].copy_from_slice(b"QFI\xfb");
+    header[24..32].copy_from_slice(&(1u64 << 30).to_be_bytes());
+    s.upload(Who::Admin, &qcow, header).await;
+    assert_eq!(s.show_json(&qcow).await["virtual_size"], 1u64 << 30);
+    let other = s.create_basic(Who::Admin).await;
+    s.upload(Who::Admin, &other, data(1024)).await;
+    assert_eq!(s.show_json(&other).await["virtual_size"], Value::Null);
+}

@@ -1,0 +1,330 @@
+#!/usr/bin/env python3
+"""Hand-run benchmarks of glance-rs (not part of CI). See bench/README.md.
+
+  python3 bench/run.py data [--size 1GiB]          upload/download vs sha512sum/cat, peak RSS, CPU per GiB
+  python3 bench/run.py list [--counts 1000,100000] list/show req/s and p50/p99 at several image counts
+  python3 bench/run.py all                          both
+
+Uses the release binaries target/release/glance-api and target/release/glance-bench (built unless --no-build),
+curl for the data transfers, and only loopback addresses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+MiB = 1024 * 1024
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def parse_size(s: str) -> int:
+    m = re.fullmatch(r"(?i)\s*(\d+(?:\.\d+)?)\s*(b|k|kib|m|mib|g|gib|t|tib)?\s*", s)
+    if not m:
+        raise argparse.ArgumentTypeError(f"bad size {s!r} (e.g. 1GiB, 512MiB, 5G)")
+    mult = {"b": 1, "k": 1024, "kib": 1024, "m": MiB, "mib": MiB, "g": 1024 * MiB, "gib": 1024 * MiB,
+            "t": 1024 ** 4, "tib": 1024 ** 4}[(m.group(2) or "b").lower()]
+    return int(float(m.group(1)) * mult)
+
+
+def log(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def target_dir() -> Path:
+    t = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
+    return t if t.is_absolute() else REPO / t
+
+
+def build(no_build: bool) -> tuple[Path, Path]:
+    if not no_build:
+        log("cargo build --release --bin glance-api --bin glance-bench")
+        subprocess.run(["cargo", "build", "--release", "--bin", "glance-api", "--bin", "glance-bench"],
+                       cwd=REPO, check=True)
+    api = Path(os.environ.get("GLANCE_API_BIN", target_dir() / "release" / "glance-api"))
+    tool = target_dir() / "release" / "glance-bench"
+    for p in (api, tool):
+        if not p.is_file():
+            sys.exit(f"missing {p}: build it with `cargo build --release --bin glance-api --bin glance-bench`")
+    return api, tool
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+
+
+def proc_status_kib(pid: int, key: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+class Server:
+    def __init__(self, binary: Path, workdir: Path, extra_env: dict | None = None):
+        self.state = Path(tempfile.mkdtemp(prefix="state-", dir=workdir))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+        env.update({"OS_DEFAULT__BIND_HOST": "127.0.0.1", "OS_DEFAULT__BIND_PORT": str(self.port),
+                    "OS_DEFAULT__STATE_PATH": str(self.state)})
+        env.update(extra_env or {})
+        self.logpath = self.state.parent / f"glance-api-{self.port}.log"
+        self.logf = open(self.logpath, "wb")
+        self.proc = subprocess.Popen([str(binary)], env=env, stdout=self.logf, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 60:
+            if self.proc.poll() is not None:
+                sys.exit(f"glance-api exited with {self.proc.returncode}; log:\n{self.logpath.read_text()}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthcheck", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            self.stop()
+            sys.exit("glance-api did not become healthy in 60 s")
+        self.startup_s = time.monotonic() - t0
+        self.pid = self.proc.pid
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.logf.close()
+        shutil.rmtree(self.state, ignore_errors=True)
+
+    def post_json(self, path: str, body: dict) -> dict:
+        req = urllib.request.Request(self.url + path, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.loads(r.read())
+
+    def get_json(self, path: str) -> dict:
+        with urllib.request.urlopen(self.url + path, timeout=30) as r:
+            return json.loads(r.read())
+
+
+def timed(cmd: list[str], **kw) -> tuple[float, subprocess.CompletedProcess]:
+    t0 = time.perf_counter()
+    cp = subprocess.run(cmd, capture_output=True, **kw)
+    return time.perf_counter() - t0, cp
+
+
+def table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
+    line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+    fmt = lambda r: "| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |"  # noqa: E731
+    return "\n".join([line, fmt(header), line] + [fmt(r) for r in rows] + [line])
+
+
+# ------------------------------------------------------------------------------------------------ data
+
+
+def bench_data(api: Path, size: int, workdir: Path, keep_file: bool) -> str:
+    f = workdir / f"bench-{size}.bin"
+    if not f.exists() or f.stat().st_size != size:
+        log(f"writing {size / MiB:.0f} MiB of random data to {f}")
+        with open(f, "wb") as out, open("/dev/urandom", "rb") as rnd:
+            left = size
+            while left:
+                chunk = rnd.read(min(left, 16 * MiB))
+                out.write(chunk)
+                left -= len(chunk)
+    mib = size / MiB
+    subprocess.run(["cat", str(f)], stdout=subprocess.DEVNULL, check=True)  # warm the page cache
+    t_sha, cp = timed(["sha512sum", str(f)], check=True, text=True)
+    sha = cp.stdout.split()[0]
+    t_cat, _ = timed(["sh", "-c", f"cat '{f}' > /dev/null"], check=True)
+
+    srv = Server(api, workdir, {"OS_DEFAULT__IMAGE_SIZE_CAP": str(size + 1)})
+    try:
+        img = srv.post_json("/v2/images", {"name": "bench-data", "disk_format": "raw",
+                                           "container_format": "bare"})
+        iid = img["id"]
+        rss_idle = proc_status_kib(srv.pid, "VmRSS")
+        peak_rss = [rss_idle]
+        stop = threading.Event()
+
+        def sampler():
+            while not stop.is_set():
+                try:
+                    peak_rss[0] = max(peak_rss[0], proc_status_kib(srv.pid, "VmRSS"))
+                except OSError:
+                    return
+                time.sleep(0.02)
+
+        th = threading.Thread(target=sampler, daemon=True)
+        th.start()
+        cpu0 = proc_cpu_seconds(srv.pid)
+        t_up, cp = timed(["curl", "-sS", "-H", "Expect:", "-T", str(f), "-H", "Content-Type: application/octet-stream",
+                          "-X", "PUT", "-o", "/dev/null", "-w", "%{http_code}", f"{srv.url}/v2/images/{iid}/file"],
+                         text=True)
+        cpu_up = proc_cpu_seconds(srv.pid) - cpu0
+        stop.set()
+        th.join()
+        hwm = proc_status_kib(srv.pid, "VmHWM")
+        if cp.returncode != 0 or cp.stdout.strip() != "204":
+            sys.exit(f"upload failed: curl exit {cp.returncode}, HTTP {cp.stdout.strip()} {cp.stderr}\n"
+                     f"server log {srv.logpath}")
+        shown = srv.get_json(f"/v2/images/{iid}")
+        hash_ok = shown.get("os_hash_value") == sha and shown.get("size") == size
+        cpu0 = proc_cpu_seconds(srv.pid)
+        t_down, cp = timed(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download}",
+                            f"{srv.url}/v2/images/{iid}/file"], text=True)
+        cpu_down = proc_cpu_seconds(srv.pid) - cpu0
+        code, got = (cp.stdout.split() + ["?", "0"])[:2]
+        if cp.returncode != 0 or code != "200" or int(got) != size:
+            sys.exit(f"download failed: curl exit {cp.returncode}, HTTP {code}, {got} bytes {cp.stderr}")
+    finally:
+        srv.stop()
+        if not keep_file:
+            f.unlink(missing_ok=True)
+
+    gib = size / (1024 * MiB)
+    rows = [
+        ["sha512sum", f"{mib / t_sha:,.0f}", "", ""],
+        ["cat (warm cache)", f"{mib / t_cat:,.0f}", "", ""],
+        ["upload (curl -T, PUT /file)", f"{mib / t_up:,.0f}", f"{(mib / t_up) / (mib / t_sha):.2f} x sha512sum",
+         f"{cpu_up / gib:.2f}"],
+        ["download (curl GET /file)", f"{mib / t_down:,.0f}", f"{(mib / t_down) / (mib / t_cat):.2f} x cat",
+         f"{cpu_down / gib:.2f}"],
+    ]
+    out = [f"Data path, {size / MiB:,.0f} MiB file, one run (server: {api})",
+           table(rows, ["what", "MiB/s", "ratio", "server CPU-s/GiB"]),
+           f"server RSS: idle {rss_idle / 1024:.1f} MiB, peak sampled during upload {peak_rss[0] / 1024:.1f} MiB, "
+           f"VmHWM after upload {hwm / 1024:.1f} MiB",
+           f"stored sha512/size match the file: {'yes' if hash_ok else 'NO'}",
+           f"server start until healthy: {srv.startup_s:.2f} s"]
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------------------------------------ list/show
+
+
+def run_tool(tool: Path, args: list[str]) -> dict:
+    cp = subprocess.run([str(tool)] + args, capture_output=True, text=True)
+    if cp.returncode != 0:
+        sys.exit(f"glance-bench {' '.join(args)} failed ({cp.returncode}):\n{cp.stderr}\n{cp.stdout}")
+    if cp.stderr.strip():
+        log(cp.stderr.strip())
+    return json.loads(cp.stdout.strip().splitlines()[-1])
+
+
+def bench_list(api: Path, tool: Path, counts: list[int], workdir: Path, duration: float, conc: int,
+               seed_conc: int) -> str:
+    srv = Server(api, workdir)
+    ids_file = workdir / f"ids-{srv.port}.txt"
+    rows = []
+    results = {}
+    try:
+        have = 0
+        for count in sorted(counts):
+            if count > have:
+                log(f"seeding {count - have} images (to {count}) with {seed_conc} concurrent POSTs")
+                r = run_tool(tool, ["seed", "--url", srv.url, "--count", str(count - have), "--concurrency",
+                                    str(seed_conc), "--name-prefix", f"bench{count}", "--ids-out", str(ids_file)])
+                log(f"  created {r['created']} in {r['seconds']:.1f} s ({r['per_second']:.0f}/s)")
+                rows.append([f"POST /v2/images (seed to {count:,})", f"{r['per_second']:,.0f}", "", "", ""])
+                have = count
+            ids = ids_file.read_text().split()
+            show_paths = workdir / f"show-{srv.port}.txt"
+            step = max(1, len(ids) // 500)
+            show_paths.write_text("\n".join(f"/v2/images/{i}" for i in ids[::step]) + "\n")
+            for label, args in (("list", ["--path", "/v2/images?limit=25"]),
+                                ("show", ["--paths-file", str(show_paths)])):
+                cpu0 = proc_cpu_seconds(srv.pid)
+                r = run_tool(tool, ["load", "--url", srv.url, "--concurrency", str(conc), "--duration",
+                                    str(duration), "--label", label] + args)
+                cpu = proc_cpu_seconds(srv.pid) - cpu0
+                if r["errors"]:
+                    log(f"  {label}@{count}: {r['errors']} errors, first: {r['first_error']}")
+                if srv.proc.poll() is not None:
+                    sys.exit(f"glance-api exited ({srv.proc.returncode}) during {label}@{count}; "
+                             f"log tail:\n{srv.logpath.read_text(errors='replace')[-3000:]}")
+                for k in ("p50_ms", "p99_ms"):
+                    r[k] = float("nan") if r[k] is None else r[k]
+                cpu_ms = 1000 * cpu / max(1, r["requests"] + r["errors"])
+                results[(label, count)] = r
+                what = "GET /v2/images?limit=25" if label == "list" else "GET /v2/images/{id}"
+                rows.append([f"{what} @ {count:,}", f"{r['rps']:,.0f}", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}",
+                             f"{cpu_ms:.2f}"])
+                log(f"  {label}@{count}: {r['rps']:.0f} req/s p50 {r['p50_ms']:.2f} ms p99 {r['p99_ms']:.2f} ms")
+        peak = proc_status_kib(srv.pid, "VmHWM")
+    finally:
+        srv.stop()
+        ids_file.unlink(missing_ok=True)
+    out = [f"Metadata path: {conc} connections, {duration:.0f} s per row (server: {api})",
+           table(rows, ["request", "req/s", "p50 ms", "p99 ms", "server CPU-ms/req"])]
+    lo, hi = min(counts), max(counts)
+    if lo != hi and ("list", lo) in results and ("list", hi) in results:
+        a, b = results[("list", lo)], results[("list", hi)]
+        out.append(f"page@{hi:,} / page@{lo:,}: req/s ratio {b['rps'] / max(a['rps'], 1e-9):.2f}, "
+                   f"p50 ratio {b['p50_ms'] / max(a['p50_ms'], 1e-9):.2f}, "
+                   f"p99 ratio {b['p99_ms'] / max(a['p99_ms'], 1e-9):.2f}")
+    out.append(f"server VmHWM at the end: {peak / 1024:.1f} MiB")
+    return "\n".join(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("what", choices=["data", "list", "all"])
+    ap.add_argument("--size", type=parse_size, default=parse_size("1GiB"), help="data file size (default 1GiB)")
+    ap.add_argument("--counts", default="1000,100000", help="image counts for list/show (default 1000,100000)")
+    ap.add_argument("--duration", type=float, default=10.0, help="seconds per list/show measurement")
+    ap.add_argument("--concurrency", type=int, default=8, help="connections for list/show (default 8)")
+    ap.add_argument("--seed-concurrency", type=int, default=16)
+    ap.add_argument("--workdir", type=Path, default=None,
+                    help="where the data file and server state go (default: a temp dir under target/)")
+    ap.add_argument("--keep-file", action="store_true", help="keep the data file for the next run")
+    ap.add_argument("--no-build", action="store_true", help="use the release binaries as they are")
+    a = ap.parse_args()
+    for tool in ("curl", "sha512sum", "cat"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} is required")
+    api, tool = build(a.no_build)
+    base = a.workdir or target_dir() / "bench-work"
+    base.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="run-", dir=base)) if not a.keep_file else base
+    reports = []
+    try:
+        if a.what in ("data", "all"):
+            reports.append(bench_data(api, a.size, workdir, a.keep_file))
+            print(reports[-1], flush=True)
+        if a.what in ("list", "all"):
+            counts = [int(c.replace("_", "")) for c in a.counts.split(",") if c.strip()]
+            reports.append(bench_list(api, tool, counts, workdir, a.duration, a.concurrency, a.seed_concurrency))
+            print(("\n" if a.what == "all" else "") + reports[-1], flush=True)
+    finally:
+        if not a.keep_file:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,279 @@
+"""Fixtures for the glance-rs interop suite.
+
+A session-scoped fixture starts the real `glance-api` binary on a free loopback port with a
+temporary state_path (SQLite + file store), waits for `GET /healthcheck`, and kills it at the end.
+Its stderr goes to a file that is attached to every failing test's report.
+
+Environment:
+  GLANCE_API_BIN   path of the server binary (default: target/debug/glance-api, else target/release/glance-api)
+  GLANCE_INTEROP_VENV_BIN  directory holding the `glance` and `openstack` executables
+                   (default: the directory of the running Python, i.e. .venv/bin)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pty
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+START_TIMEOUT = float(os.environ.get("GLANCE_INTEROP_START_TIMEOUT", "60"))
+CLIENT_TIMEOUT = 120
+
+_server_log: Path | None = None
+
+
+def _find_binary() -> Path:
+    env = os.environ.get("GLANCE_API_BIN")
+    if env:
+        return Path(env)
+    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
+    for profile in ("debug", "release"):
+        p = target / profile / "glance-api"
+        if p.is_file() and os.access(p, os.X_OK):
+            return p
+    return target / "debug" / "glance-api"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _clean_env() -> dict:
+    """The environment without OS_* variables (they would steer the clients or the server)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+
+
+class Server:
+    def __init__(self, url: str, port: int, proc: subprocess.Popen, log: Path, state: Path):
+        self.url = url
+        self.port = port
+        self.proc = proc
+        self.log = log
+        self.state = state
+
+    def stderr_text(self) -> str:
+        try:
+            return self.log.read_text(errors="replace")
+        except OSError:
+            return ""
+
+
+@pytest.fixture(scope="session")
+def glance_server(tmp_path_factory) -> Server:
+    global _server_log
+    binary = _find_binary()
+    if not binary.is_file():
+        pytest.fail(f"glance-api binary not found at {binary} (run `cargo build --bin glance-api`)", pytrace=False)
+    base = tmp_path_factory.mktemp("glance-server")
+    state = base / "state"
+    state.mkdir()
+    port = _free_port()
+    conf = base / "glance-api.conf"
+    conf.write_text(
+        "[DEFAULT]\n"
+        f"bind_host = 127.0.0.1\nbind_port = {port}\nstate_path = {state}\n"
+    )
+    env = _clean_env()
+    env.update(
+        {
+            "OS_DEFAULT__BIND_HOST": "127.0.0.1",
+            "OS_DEFAULT__BIND_PORT": str(port),
+            "OS_DEFAULT__STATE_PATH": str(state),
+            "RUST_BACKTRACE": "1",
+        }
+    )
+    log = base / "glance-api.stderr"
+    _server_log = log
+    logf = open(log, "wb")
+    proc = subprocess.Popen(
+        [str(binary), "--config-file", str(conf)],
+        env=env,
+        cwd=str(base),
+        stdin=subprocess.DEVNULL,
+        stdout=logf,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    server = Server(url, port, proc, log, state)
+    deadline = time.monotonic() + START_TIMEOUT
+    ready = False
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(url + "/healthcheck", timeout=2) as r:
+                if r.status == 200:
+                    ready = True
+                    break
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.1)
+    if not ready:
+        rc = proc.poll()
+        if rc is None:
+            proc.kill()
+            proc.wait()
+        logf.close()
+        pytest.fail(
+            f"glance-api did not answer 200 on /healthcheck within {START_TIMEOUT:.0f}s "
+            f"(exit code {rc}); its output:\n{server.stderr_text()}",
+            pytrace=False,
+        )
+    try:
+        yield server
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        logf.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and _server_log is not None and _server_log.exists():
+        text = _server_log.read_text(errors="replace")
+        if len(text) > 20000:
+            text = "...(truncated)...\n" + text[-20000:]
+        report.sections.append(("glance-api output", text))
+
+
+# ---------------------------------------------------------------- client helpers
+
+
+def _bin_dir() -> Path:
+    return Path(os.environ.get("GLANCE_INTEROP_VENV_BIN", Path(sys.executable).parent))
+
+
+def _tool(name: str) -> str:
+    p = _bin_dir() / name
+    if p.exists():
+        return str(p)
+    found = shutil.which(name)
+    if not found:
+        pytest.fail(f"`{name}` not found (install tests-interop/requirements.txt)", pytrace=False)
+    return found
+
+
+class Result:
+    def __init__(self, args, cp: subprocess.CompletedProcess):
+        self.args = args
+        self.rc = cp.returncode
+        self.out = cp.stdout
+        self.err = cp.stderr
+
+    def __repr__(self):
+        return (
+            f"$ {' '.join(self.args)}\n-> exit {self.rc}\n--- stdout ---\n{self.out}\n--- stderr ---\n{self.err}"
+        )
+
+
+class Cli:
+    """Runs a real client executable against the server, with a private HOME (schema cache)."""
+
+    def __init__(self, argv0: list[str], home: Path, cwd: Path):
+        self.argv0 = argv0
+        self.home = home
+        self.cwd = cwd
+
+    def __call__(self, *args: str, timeout: float = CLIENT_TIMEOUT) -> Result:
+        env = _clean_env()
+        env["HOME"] = str(self.home)
+        env["PYTHONWARNINGS"] = "ignore"
+        argv = self.argv0 + [str(a) for a in args]
+        # stdin is a terminal, as for a person typing the command: glanceclient treats a non-tty stdin as
+        # image data (image-create without --file would upload an empty image).
+        master, slave = pty.openpty()
+        try:
+            cp = subprocess.run(
+                argv, cwd=str(self.cwd), env=env, stdin=slave, capture_output=True, text=True, timeout=timeout,
+            )
+        finally:
+            os.close(slave)
+            os.close(master)
+        return Result(argv, cp)
+
+
+@pytest.fixture(scope="session")
+def workdir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("work")
+
+
+@pytest.fixture(scope="session")
+def glance(glance_server, tmp_path_factory, workdir) -> Cli:
+    home = tmp_path_factory.mktemp("home-glance")
+    return Cli([_tool("glance"), "--os-image-url", glance_server.url, "--os-auth-token", "x"], home, workdir)
+
+
+@pytest.fixture(scope="session")
+def openstack(glance_server, tmp_path_factory, workdir) -> Cli:
+    home = tmp_path_factory.mktemp("home-osc")
+    return Cli(
+        [_tool("openstack"), "--os-auth-type", "none", "--os-endpoint", glance_server.url,
+         "--os-image-api-version", "2"],
+        home,
+        workdir,
+    )
+
+
+@pytest.fixture(scope="session")
+def qcow2_file(workdir) -> Path:
+    """A small qcow2 image made by qemu-img (64 MiB virtual, ~200 KiB on disk)."""
+    path = workdir / "cirros.qcow2"
+    qemu = shutil.which("qemu-img")
+    if not qemu:
+        pytest.fail("qemu-img not found (apt-get install qemu-utils)", pytrace=False)
+    subprocess.run([qemu, "create", "-f", "qcow2", str(path), "64M"], check=True, capture_output=True)
+    return path
+
+
+def digest(path: Path, algo: str) -> str:
+    h = hashlib.new(algo)
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def parse_table(text: str) -> list[list[str]]:
+    """Parses a prettytable (`+---+` borders) into rows of cells, header first.
+
+    Continuation lines (a wrapped value: first cell empty) are joined onto the previous row."""
+    rows: list[list[str]] = []
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if rows and len(rows) > 1 and cells and cells[0] == "" and len(cells) == len(rows[-1]):
+            rows[-1] = [a + b for a, b in zip(rows[-1], cells)]
+        else:
+            rows.append(cells)
+    return rows
+
+
+def parse_props(text: str) -> dict[str, str]:
+    """Parses glanceclient's Property/Value table into a dict."""
+    rows = parse_table(text)
+    assert rows, f"no table in output:\n{text}"
+    assert rows[0][:2] == ["Property", "Value"], f"unexpected header {rows[0]} in:\n{text}"
+    return {r[0]: r[1] for r in rows[1:]}
