@@ -90,7 +90,8 @@ impl Store for FileStore {
 
     async fn get(&self, url: &str, range: Option<ByteRange>) -> Result<ByteStream, StoreError> {
         let path = self.located(url)?;
-        let file = tokio::task::spawn_blocking(move || std::fs::File::open(&path))
+        let opened = path.clone();
+        let file = tokio::task::spawn_blocking(move || std::fs::File::open(&opened))
             .await
             .map_err(io::Error::other)?
             .map_err(|e| not_found_or_io(e, url))?;
@@ -105,7 +106,7 @@ impl Store for FileStore {
                 (range.start, range.length())
             }
         };
-        Ok(read::stream(file, start, len))
+        Ok(read::stream(file, &path, start, len))
     }
 
     async fn delete(&self, url: &str) -> Result<(), StoreError> {
