@@ -48,8 +48,8 @@ pub async fn request_id(
     let span = tracing::info_span!(
         "request",
         request_id = %id,
-        user = ctx.user_id.as_deref().unwrap_or("-"),
-        project = ctx.project_id.as_deref().unwrap_or("-"),
+        user = %ctx.user_id.as_deref().unwrap_or("-"),
+        project = %ctx.project_id.as_deref().unwrap_or("-"),
     );
     request.extensions_mut().insert(ctx);
     let mut response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
