@@ -10,8 +10,8 @@ mod time;
 
 pub use image::{Image, ImageChanges, Location, Visibility};
 pub use list::{
-    Filter, FilterValue, ListQuery, MemberStatusFilter, Scope, SortDir, SortKey, TimeOp,
-    UNLISTED_STATUSES, VisibilityFilter,
+    Filter, FilterValue, INT_FILTER_COLUMNS, ListQuery, MemberStatusFilter, STRING_FILTER_COLUMNS,
+    Scope, SortDir, SortKey, TimeOp, UNLISTED_STATUSES, VisibilityFilter,
 };
 pub use status::ImageStatus;
 pub use time::{Timestamp, format_timestamp, now, parse_timestamp};

@@ -214,6 +214,22 @@ impl ListQuery {
     }
 }
 
+/// Image columns filterable by exact (or `in:`) string match ([`Filter::Column`]).
+pub const STRING_FILTER_COLUMNS: [&str; 9] = [
+    "name",
+    "id",
+    "status",
+    "container_format",
+    "disk_format",
+    "owner",
+    "checksum",
+    "os_hash_value",
+    "os_hash_algo",
+];
+
+/// Image columns filterable by exact integer match ([`Filter::IntColumn`]).
+pub const INT_FILTER_COLUMNS: [&str; 4] = ["min_ram", "min_disk", "size", "virtual_size"];
+
 /// Statuses never returned by a list.
 pub const UNLISTED_STATUSES: [ImageStatus; 3] = [
     ImageStatus::Killed,

@@ -4,8 +4,8 @@ use super::ImageService;
 use crate::error::ApiError;
 use glance_auth::RequestContext;
 use glance_types::{
-    Filter, FilterValue, Image, ListQuery, MemberStatusFilter, Scope, SortDir, SortKey, TimeOp,
-    VisibilityFilter, parse_timestamp,
+    Filter, FilterValue, INT_FILTER_COLUMNS, Image, ListQuery, MemberStatusFilter,
+    STRING_FILTER_COLUMNS, Scope, SortDir, SortKey, TimeOp, VisibilityFilter, parse_timestamp,
 };
 
 /// One page of a listing.
@@ -18,22 +18,6 @@ pub struct ImagePage {
     /// Link to the next page, when this one is full.
     pub next: Option<String>,
 }
-
-/// Columns filterable by exact (or `in:`) string match.
-const STRING_COLUMNS: [&str; 9] = [
-    "name",
-    "id",
-    "status",
-    "container_format",
-    "disk_format",
-    "owner",
-    "checksum",
-    "os_hash_value",
-    "os_hash_algo",
-];
-
-/// Columns filterable by exact integer match.
-const INT_COLUMNS: [&str; 3] = ["min_ram", "min_disk", "virtual_size"];
 
 /// Parameters that are not filters.
 const CONTROL: [&str; 7] = [
@@ -293,9 +277,9 @@ impl ImageService {
                 }
                 "size" => q.filters.push(Filter::IntColumn("size", size_value(v)?)),
                 k => {
-                    if let Some(col) = STRING_COLUMNS.iter().find(|c| **c == k) {
+                    if let Some(col) = STRING_FILTER_COLUMNS.iter().find(|c| **c == k) {
                         q.filters.push(Filter::Column(col, filter_value(v)?));
-                    } else if let Some(col) = INT_COLUMNS.iter().find(|c| **c == k) {
+                    } else if let Some(col) = INT_FILTER_COLUMNS.iter().find(|c| **c == k) {
                         let n = v.parse::<i64>().map_err(|_| {
                             bad(format!(
                                 "Invalid value '{v}' for '{k}' filter: not an integer."

@@ -6,24 +6,9 @@ use super::pool::Kind;
 use super::statement::{Statement, Value};
 use crate::RegistryError;
 use glance_types::{
-    Filter, FilterValue, ListQuery, Scope, SortDir, SortKey, TimeOp, Visibility, VisibilityFilter,
+    Filter, FilterValue, INT_FILTER_COLUMNS, ListQuery, STRING_FILTER_COLUMNS, Scope, SortDir,
+    SortKey, TimeOp, Visibility, VisibilityFilter,
 };
-
-/// String columns a [`Filter::Column`] may name.
-const STRING_COLUMNS: [&str; 9] = [
-    "name",
-    "id",
-    "status",
-    "container_format",
-    "disk_format",
-    "owner",
-    "checksum",
-    "os_hash_value",
-    "os_hash_algo",
-];
-
-/// Integer columns a [`Filter::IntColumn`] may name.
-const INT_COLUMNS: [&str; 4] = ["min_ram", "min_disk", "size", "virtual_size"];
 
 /// The statement loading the sort-key values of the marker image, if the
 /// caller may see it (not deleted, visible under the query's scope).
@@ -159,12 +144,13 @@ fn time_op(op: TimeOp) -> &'static str {
 fn push_filter(st: &mut Statement, filter: &Filter) -> Result<(), RegistryError> {
     match filter {
         Filter::Column(column, value) => {
-            st.push(" AND ").push(whitelisted(&STRING_COLUMNS, column)?);
+            st.push(" AND ")
+                .push(whitelisted(&STRING_FILTER_COLUMNS, column)?);
             push_match(st, value);
         }
         Filter::IntColumn(column, n) => {
             st.push(" AND ")
-                .push(whitelisted(&INT_COLUMNS, column)?)
+                .push(whitelisted(&INT_FILTER_COLUMNS, column)?)
                 .push(" = ")
                 .bind(*n);
         }
