@@ -132,6 +132,8 @@ impl From<RegistryError> for ApiError {
             RegistryError::Duplicate(id) => {
                 Self::Conflict(format!("Image ID {id} already exists!"))
             }
+            e @ RegistryError::MemberDuplicate { .. } => Self::Conflict(e.to_string()),
+            e @ RegistryError::MemberNotFound { .. } => Self::NotFound(e.to_string()),
             RegistryError::StatusMismatch { expected, actual } => Self::Conflict(format!(
                 "Image status transition from {actual} to {expected} is not allowed"
             )),

@@ -36,6 +36,8 @@ pub struct Settings {
     pub image_property_quota: i64,
     /// Tags allowed per image (`image_tag_quota`, negative = unlimited).
     pub image_tag_quota: i64,
+    /// Members allowed per image (`image_member_quota`, negative = unlimited).
+    pub image_member_quota: i64,
     /// Accepted disk formats.
     pub disk_formats: Vec<String>,
     /// Accepted container formats.
@@ -57,6 +59,7 @@ impl Default for Settings {
             show_multiple_locations: false,
             image_property_quota: 128,
             image_tag_quota: 128,
+            image_member_quota: 128,
             disk_formats: DEFAULT_DISK_FORMATS.iter().map(|s| s.to_string()).collect(),
             container_formats: DEFAULT_CONTAINER_FORMATS
                 .iter()

@@ -122,10 +122,44 @@ pub fn build_settings(config: &ApiConfig) -> anyhow::Result<Settings> {
         show_multiple_locations: d.show_multiple_locations,
         image_property_quota: d.image_property_quota,
         image_tag_quota: d.image_tag_quota,
+        image_member_quota: config
+            .raw
+            .get_parsed("DEFAULT", "image_member_quota")
+            .context("invalid image_member_quota")?
+            .unwrap_or(128),
         public_endpoint: d.public_endpoint.clone(),
         max_request_id_length: d.max_request_id_length,
         ..Settings::default()
     })
+}
+
+/// Upstream's policy file when not configured.
+const DEFAULT_POLICY_FILE: &str = "/etc/glance/policy.yaml";
+
+/// The policy: upstream's default rules, overridden by `[oslo_policy]
+/// policy_file` (YAML or JSON; a relative path is taken from the directory of
+/// the configuration file that names it; a missing file means the defaults).
+pub fn build_policy(config: &ApiConfig) -> anyhow::Result<Policy> {
+    let path = match config.raw.get("oslo_policy", "policy_file") {
+        Some(entry) => {
+            let named = PathBuf::from(&entry.value);
+            match &entry.origin {
+                glance_config::Origin::File { file, .. } if named.is_relative() => {
+                    std::path::Path::new(file)
+                        .parent()
+                        .map_or(named.clone(), |dir| dir.join(&named))
+                }
+                _ => named,
+            }
+        }
+        None => PathBuf::from(DEFAULT_POLICY_FILE),
+    };
+    if path.exists() {
+        tracing::info!("policy: upstream defaults overridden by {}", path.display());
+    } else {
+        tracing::info!("policy: upstream defaults ({} not found)", path.display());
+    }
+    Policy::from_file(&path).with_context(|| format!("invalid policy file {}", path.display()))
 }
 
 /// Wires the application from the configuration, migrating the database
@@ -146,13 +180,32 @@ pub async fn build(config: &ApiConfig) -> anyhow::Result<AppState> {
     let stores = build_stores(config)?;
     let settings = build_settings(config)?;
     Ok(AppState {
-        images: Arc::new(ImageService::new(registry, stores, Policy, settings)),
+        images: Arc::new(ImageService::new(
+            registry,
+            stores,
+            build_policy(config)?,
+            settings,
+        )),
     })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{build_settings, redact};
+    use glance_config::ApiConfig;
+
+    fn settings_with(env: &[(&str, &str)]) -> anyhow::Result<crate::settings::Settings> {
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        build_settings(&ApiConfig::load(&[], env)?)
+    }
+
+    #[test]
+    fn member_quota_is_read_from_default_section() {
+        assert_eq!(settings_with(&[]).unwrap().image_member_quota, 128);
+        let set = [("OS_DEFAULT__IMAGE_MEMBER_QUOTA", "3")];
+        assert_eq!(settings_with(&set).unwrap().image_member_quota, 3);
+        assert!(settings_with(&[("OS_DEFAULT__IMAGE_MEMBER_QUOTA", "many")]).is_err());
+    }
 
     #[test]
     fn passwords_are_hidden() {

@@ -1,8 +1,7 @@
 //! The conformance suite every [`Registry`](crate::Registry) must pass.
 //!
-//! Each check is a `pub async fn` taking the registry (and, for membership
-//! scenarios, a [`MemberFixture`]) and panicking on the first violation, in the
-//! style of `object_store`'s integration suite. Checks tag every image they
+//! Each check is a `pub async fn` taking the registry and panicking on the
+//! first violation, in the style of `object_store`'s integration suite. Checks tag every image they
 //! create with a tag unique to the run and filter lists by it, so they can
 //! share a database; each backend's test file runs them all.
 
@@ -20,40 +19,25 @@ pub use crud::{
     update_expect_status,
 };
 pub use filters::{list_filters, list_hides_unlisted};
-pub use members::member_status;
+pub use members::{members_create_and_list, members_delete, members_duplicate, members_update};
 pub use sorting::{marker_errors, pagination_walk, sort_every_key};
 pub use tags::tags;
 pub use visibility::{
     visibility_admin, visibility_member_status, visibility_no_project, visibility_project,
 };
 
-use crate::{Registry, RegistryError, SqlRegistry};
-use async_trait::async_trait;
-use glance_types::{Filter, Image, ListQuery, Scope, Timestamp};
+use crate::Registry;
+use glance_types::{Filter, Image, ListQuery, MemberStatus, Scope, Timestamp};
 
-/// Creates memberships for the checks that need them (the [`Registry`] trait
-/// has no members API yet).
-#[async_trait]
-pub trait MemberFixture: Send + Sync {
-    /// Makes `member` a member of the image with `status`
-    /// (`pending`, `accepted` or `rejected`).
-    async fn set_member(
-        &self,
-        image_id: &str,
-        member: &str,
-        status: &str,
-    ) -> Result<(), RegistryError>;
-}
-
-#[async_trait]
-impl MemberFixture for SqlRegistry {
-    async fn set_member(
-        &self,
-        image_id: &str,
-        member: &str,
-        status: &str,
-    ) -> Result<(), RegistryError> {
-        SqlRegistry::set_member(self, image_id, member, status).await
+/// Makes `member` a member of an image with `status`, panicking on failure.
+async fn share(reg: &dyn Registry, image_id: &str, member: &str, status: MemberStatus) {
+    reg.create_member(image_id, member)
+        .await
+        .expect("create_member");
+    if status != MemberStatus::Pending {
+        reg.update_member(image_id, member, status)
+            .await
+            .expect("update_member");
     }
 }
 

@@ -11,6 +11,22 @@ pub enum RegistryError {
     /// An image with that id exists or existed (ids are never reused).
     #[error("Image ID {0} already exists!")]
     Duplicate(String),
+    /// The project is already a (non-deleted) member of the image.
+    #[error("Member {member} is duplicated for image {image_id}")]
+    MemberDuplicate {
+        /// The image.
+        image_id: String,
+        /// The member project.
+        member: String,
+    },
+    /// The project is not a (non-deleted) member of the image.
+    #[error("{member} not found in the member list of the image {image_id}.")]
+    MemberNotFound {
+        /// The image.
+        image_id: String,
+        /// The member project.
+        member: String,
+    },
     /// A conditional update found the image in another status.
     #[error("image status is {actual}, expected {expected}")]
     StatusMismatch {

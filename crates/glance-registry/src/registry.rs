@@ -2,7 +2,7 @@
 
 use crate::RegistryError;
 use async_trait::async_trait;
-use glance_types::{Image, ImageChanges, ListQuery};
+use glance_types::{Image, ImageChanges, ListQuery, Member, MemberStatus};
 
 /// Owns image metadata. Implementations: SQL (SQLite, PostgreSQL), later the
 /// remote registry client. Every implementation passes `conformance`.
@@ -32,13 +32,40 @@ pub trait Registry: Send + Sync + 'static {
     /// Removes a tag; `false` if the image did not have it.
     async fn remove_tag(&self, id: &str, tag: &str) -> Result<bool, RegistryError>;
 
-    /// The membership status (`pending`, `accepted`, `rejected`) of `member`
-    /// for an image, if it is a member.
-    async fn member_status(
+    /// Makes `member` a `pending` member of a non-deleted image (a deleted
+    /// membership is revived with fresh timestamps) and returns it.
+    /// [`RegistryError::MemberDuplicate`] if it is a member already,
+    /// [`RegistryError::NotFound`] for an unknown or deleted image.
+    async fn create_member(&self, image_id: &str, member: &str) -> Result<Member, RegistryError>;
+
+    /// The non-deleted memberships of an image, oldest first.
+    /// [`RegistryError::NotFound`] for an unknown or deleted image.
+    async fn list_members(&self, image_id: &str) -> Result<Vec<Member>, RegistryError>;
+
+    /// The non-deleted membership of `member` for an image, if any.
+    async fn get_member(
         &self,
         image_id: &str,
         member: &str,
-    ) -> Result<Option<String>, RegistryError>;
+    ) -> Result<Option<Member>, RegistryError>;
+
+    /// Sets the status of a membership, bumps its `updated_at` and returns it.
+    /// [`RegistryError::MemberNotFound`] if there is no such membership,
+    /// [`RegistryError::NotFound`] for an unknown or deleted image.
+    async fn update_member(
+        &self,
+        image_id: &str,
+        member: &str,
+        status: MemberStatus,
+    ) -> Result<Member, RegistryError>;
+
+    /// Soft-deletes a membership. [`RegistryError::MemberNotFound`] if there
+    /// is no such membership, [`RegistryError::NotFound`] for an unknown or
+    /// deleted image.
+    async fn delete_member(&self, image_id: &str, member: &str) -> Result<(), RegistryError>;
+
+    /// How many non-deleted memberships an image has (for the member quota).
+    async fn count_members(&self, image_id: &str) -> Result<u64, RegistryError>;
 
     /// Checks that the database answers.
     async fn health(&self) -> Result<(), RegistryError>;

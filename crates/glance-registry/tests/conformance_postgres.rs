@@ -59,7 +59,7 @@ impl TestDb {
 }
 
 macro_rules! checks {
-    ($($check:ident),* ; with members: $($mcheck:ident),*) => {
+    ($($check:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $check() {
@@ -68,23 +68,33 @@ macro_rules! checks {
                 db.finish().await;
             }
         )*
-        $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $mcheck() {
-                let db = TestDb::new().await;
-                conformance::$mcheck(&db.reg, &db.reg).await;
-                db.finish().await;
-            }
-        )*
     };
 }
 
 checks!(
-    create_and_get, duplicate_ids, get_missing, update_every_field, update_expect_status,
-    delete_image, health, cas_race, concurrent_property_updates, tags, list_filters,
-    list_hides_unlisted, sort_every_key, pagination_walk;
-    with members: member_status, visibility_admin, visibility_project,
-    visibility_member_status, visibility_no_project, marker_errors
+    create_and_get,
+    duplicate_ids,
+    get_missing,
+    update_every_field,
+    update_expect_status,
+    delete_image,
+    health,
+    cas_race,
+    concurrent_property_updates,
+    tags,
+    list_filters,
+    list_hides_unlisted,
+    sort_every_key,
+    pagination_walk,
+    marker_errors,
+    visibility_admin,
+    visibility_project,
+    visibility_member_status,
+    visibility_no_project,
+    members_create_and_list,
+    members_duplicate,
+    members_update,
+    members_delete,
 );
 
 #[tokio::test]

@@ -15,7 +15,7 @@ async fn fresh() -> (tempfile::TempDir, SqlRegistry) {
 }
 
 macro_rules! checks {
-    ($($check:ident),* ; with members: $($mcheck:ident),*) => {
+    ($($check:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $check() {
@@ -23,22 +23,33 @@ macro_rules! checks {
                 conformance::$check(&reg).await;
             }
         )*
-        $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $mcheck() {
-                let (_dir, reg) = fresh().await;
-                conformance::$mcheck(&reg, &reg).await;
-            }
-        )*
     };
 }
 
 checks!(
-    create_and_get, duplicate_ids, get_missing, update_every_field, update_expect_status,
-    delete_image, health, cas_race, concurrent_property_updates, tags, list_filters,
-    list_hides_unlisted, sort_every_key, pagination_walk;
-    with members: member_status, visibility_admin, visibility_project,
-    visibility_member_status, visibility_no_project, marker_errors
+    create_and_get,
+    duplicate_ids,
+    get_missing,
+    update_every_field,
+    update_expect_status,
+    delete_image,
+    health,
+    cas_race,
+    concurrent_property_updates,
+    tags,
+    list_filters,
+    list_hides_unlisted,
+    sort_every_key,
+    pagination_walk,
+    marker_errors,
+    visibility_admin,
+    visibility_project,
+    visibility_member_status,
+    visibility_no_project,
+    members_create_and_list,
+    members_duplicate,
+    members_update,
+    members_delete,
 );
 
 #[tokio::test]

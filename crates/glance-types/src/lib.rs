@@ -5,6 +5,7 @@
 
 mod image;
 mod list;
+mod member;
 mod status;
 mod time;
 
@@ -13,5 +14,6 @@ pub use list::{
     Filter, FilterValue, INT_FILTER_COLUMNS, ListQuery, MemberStatusFilter, STRING_FILTER_COLUMNS,
     Scope, SortDir, SortKey, TimeOp, UNLISTED_STATUSES, VisibilityFilter,
 };
+pub use member::{Member, MemberStatus, UnknownMemberStatus};
 pub use status::ImageStatus;
 pub use time::{Timestamp, format_timestamp, now, parse_timestamp};

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 /// Parses a JSON request body as upstream does (whatever the Content-Type).
-fn json_body(body: &Bytes) -> Result<Value, ApiError> {
+pub(super) fn json_body(body: &Bytes) -> Result<Value, ApiError> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|_| ApiError::BadRequest("Malformed JSON in request body.".into()))?;
     if value.is_object() || value.is_array() {

@@ -2,6 +2,7 @@
 
 mod data;
 mod images;
+mod members;
 mod meta;
 mod versions;
 
@@ -45,6 +46,16 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v2/images/{id}/actions/reactivate",
             post(images::reactivate),
+        )
+        .route(
+            "/v2/images/{id}/members",
+            get(members::list).post(members::create),
+        )
+        .route(
+            "/v2/images/{id}/members/{member}",
+            get(members::show)
+                .put(members::update)
+                .delete(members::delete),
         )
         .route("/v2/schemas/{name}", get(meta::schema))
         .route("/v2/info/stores", get(meta::stores))

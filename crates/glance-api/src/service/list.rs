@@ -2,7 +2,7 @@
 
 use super::ImageService;
 use crate::error::ApiError;
-use glance_auth::RequestContext;
+use glance_auth::{Action, RequestContext, Target};
 use glance_types::{
     Filter, FilterValue, INT_FILTER_COLUMNS, Image, ListQuery, MemberStatusFilter,
     STRING_FILTER_COLUMNS, Scope, SortDir, SortKey, TimeOp, VisibilityFilter, parse_timestamp,
@@ -305,17 +305,30 @@ impl ImageService {
         ctx: &RequestContext,
         params: &[(String, String)],
     ) -> Result<ImagePage, ApiError> {
+        let mut target = Target::new();
+        if let Some(p) = &ctx.project_id {
+            target = target
+                .with("project_id", p.as_str())
+                .with("owner", p.as_str());
+        }
+        if !self.policy.enforce(ctx, "get_images", &target) {
+            return Err(ApiError::denied("get_images"));
+        }
         let query = self.list_query(ctx, params)?;
-        let images = self.registry.list_images(&query).await?;
+        let mut images = self.registry.list_images(&query).await?;
+        let full_page = images.len() as u32 == query.limit;
+        // The next page starts after the last row read, even if the policy hides it.
+        let last_id = images.last().map(|i| i.id.clone());
+        images.retain(|image| self.policy.allows(ctx, Action::GetImage, image));
         let without_marker: Vec<(String, String)> = params
             .iter()
             .filter(|(k, _)| k != "marker")
             .cloned()
             .collect();
-        let next = match images.last() {
-            Some(last) if images.len() as u32 == query.limit && query.limit > 0 => {
+        let next = match last_id {
+            Some(last) if full_page && query.limit > 0 => {
                 let mut p = without_marker.clone();
-                p.push(("marker".into(), last.id.clone()));
+                p.push(("marker".into(), last));
                 Some(link(&p))
             }
             _ => None,

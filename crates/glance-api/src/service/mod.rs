@@ -9,6 +9,9 @@ mod data;
 mod fields;
 mod hashing;
 mod list;
+mod member_rules;
+mod member_view;
+mod members;
 mod patch;
 mod range;
 mod upload;
@@ -17,6 +20,7 @@ mod virtual_size;
 
 pub use data::{Download, UploadRequest};
 pub use list::ImagePage;
+pub use member_view::{member_view, members_view};
 pub use patch::PatchFormat;
 pub use range::RangeSpec;
 
@@ -30,7 +34,7 @@ use crate::settings::Settings;
 use crate::stores::StoreMap;
 use glance_auth::{Action, Policy, RequestContext};
 use glance_registry::Registry;
-use glance_types::{Image, ImageChanges, ImageStatus, Visibility};
+use glance_types::{Image, ImageChanges, ImageStatus, MemberStatus, Visibility};
 use std::sync::Arc;
 
 /// Image operations over a registry and the stores.
@@ -72,16 +76,21 @@ impl ImageService {
         Ok(self.registry.health().await?)
     }
 
-    /// Loads an image the caller can see, else 404.
+    /// Loads an image the caller can see (visible to its project and allowed
+    /// by `get_image`), else 404: an image the caller may not read looks absent.
     async fn visible(&self, ctx: &RequestContext, id: &str) -> Result<Image, ApiError> {
         let image = self.registry.get_image(id).await?;
         let member = match (&ctx.project_id, image.visibility) {
             (Some(p), Visibility::Shared) if !ctx.is_admin && !ctx.owns(image.owner.as_deref()) => {
-                self.registry.member_status(id, p).await?
+                self.registry.get_member(id, p).await?.map(|m| m.status)
             }
             _ => None,
         };
-        if self.policy.can_see(ctx, &image, member.as_deref()) {
+        if self
+            .policy
+            .can_see(ctx, &image, member.map(MemberStatus::as_str))
+            && self.policy.allows(ctx, Action::GetImage, &image)
+        {
             Ok(image)
         } else {
             Err(ApiError::image_not_found(id))
@@ -104,9 +113,7 @@ impl ImageService {
 
     /// `GET /v2/images/{id}`.
     pub async fn get(&self, ctx: &RequestContext, id: &str) -> Result<Image, ApiError> {
-        let image = self.visible(ctx, id).await?;
-        self.authorize(ctx, Action::GetImage, &image)?;
-        Ok(image)
+        self.visible(ctx, id).await
     }
 
     /// `DELETE /v2/images/{id}`: removes the record, then the data in every store.

@@ -48,7 +48,7 @@ impl TestServer {
             description: None,
             weight: 0,
         });
-        let service = ImageService::new(Arc::new(registry), stores, Policy, settings);
+        let service = ImageService::new(Arc::new(registry), stores, Policy::default(), settings);
         let state = AppState {
             images: Arc::new(service),
         };

@@ -5,6 +5,8 @@ mod common;
 mod data;
 mod images;
 mod list;
+mod members;
 mod multistore;
 mod patch;
+mod policy;
 mod versions;

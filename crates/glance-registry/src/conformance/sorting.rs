@@ -1,10 +1,10 @@
 //! Sort orders (NULLs first ascending, last descending) and keyset pagination.
 
-use super::{MemberFixture, at, create, ids, image, run_query, run_tag};
+use super::{at, create, ids, image, run_query, run_tag, share};
 use crate::{Registry, RegistryError};
 use glance_types::{
-    Image, ImageStatus, ListQuery, MemberStatusFilter, Scope, SortDir, SortKey, Visibility,
-    VisibilityFilter,
+    Image, ImageStatus, ListQuery, MemberStatus, MemberStatusFilter, Scope, SortDir, SortKey,
+    Visibility, VisibilityFilter,
 };
 use std::cmp::Ordering;
 
@@ -191,7 +191,7 @@ pub async fn pagination_walk(reg: &dyn Registry) {
 }
 
 /// Unknown, deleted and invisible markers fail with MarkerNotFound; visible ones work.
-pub async fn marker_errors(reg: &dyn Registry, members: &dyn MemberFixture) {
+pub async fn marker_errors(reg: &dyn Registry) {
     let run = run_tag();
     let with = |owner: &str, v: Visibility| {
         let mut img = image(Some(owner), &run);
@@ -201,10 +201,7 @@ pub async fn marker_errors(reg: &dyn Registry, members: &dyn MemberFixture) {
     let private = create(reg, &with("o2", Visibility::Private)).await;
     let community = create(reg, &with("o2", Visibility::Community)).await;
     let pending = create(reg, &with("o2", Visibility::Shared)).await;
-    members
-        .set_member(&pending.id, "o1", "pending")
-        .await
-        .expect("set_member");
+    share(reg, &pending.id, "o1", MemberStatus::Pending).await;
     let deleted = create(reg, &with("o1", Visibility::Public)).await;
     reg.delete_image(&deleted.id).await.expect("delete");
 

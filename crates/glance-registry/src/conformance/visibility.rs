@@ -1,8 +1,8 @@
 //! Visibility scoping of lists: admin, owner, other projects, members, no project.
 
-use super::{MemberFixture, create, image, list_set, run_query, run_tag};
+use super::{create, image, list_set, run_query, run_tag, share};
 use crate::Registry;
-use glance_types::{Image, MemberStatusFilter, Scope, Visibility, VisibilityFilter};
+use glance_types::{Image, MemberStatus, MemberStatusFilter, Scope, Visibility, VisibilityFilter};
 
 /// The images of the visibility scenarios; `o1` is the project under test.
 struct World {
@@ -28,7 +28,7 @@ struct World {
     no_owner: Image,
 }
 
-async fn world(reg: &dyn Registry, members: &dyn MemberFixture) -> World {
+async fn world(reg: &dyn Registry) -> World {
     let run = run_tag();
     let make = |owner: Option<&str>, v: Visibility| {
         let mut img = image(owner, &run);
@@ -56,21 +56,18 @@ async fn world(reg: &dyn Registry, members: &dyn MemberFixture) -> World {
         create(reg, img).await;
     }
     for (img, status) in [
-        (&w.shared_acc, "accepted"),
-        (&w.shared_pend, "pending"),
-        (&w.shared_rej, "rejected"),
-        (&w.priv_member, "accepted"),
-        (&w.shared_none, "accepted"),
+        (&w.shared_acc, MemberStatus::Accepted),
+        (&w.shared_pend, MemberStatus::Pending),
+        (&w.shared_rej, MemberStatus::Rejected),
+        (&w.priv_member, MemberStatus::Accepted),
+        (&w.shared_none, MemberStatus::Accepted),
     ] {
         let member = if img.id == w.shared_none.id {
             "o3"
         } else {
             "o1"
         };
-        members
-            .set_member(&img.id, member, status)
-            .await
-            .expect("set_member");
+        share(reg, &img.id, member, status).await;
     }
     w
 }
@@ -142,8 +139,8 @@ use MemberStatusFilter::{Accepted, All as AnyStatus, Pending, Rejected};
 use VisibilityFilter::{All, Only};
 
 /// Admins list every image; `visibility=X` gives every image of X.
-pub async fn visibility_admin(reg: &dyn Registry, members: &dyn MemberFixture) {
-    let w = world(reg, members).await;
+pub async fn visibility_admin(reg: &dyn Registry) {
+    let w = world(reg).await;
     let all = w.all();
     w.expect(reg, Scope::Admin, None, Accepted, &all).await;
     w.expect(reg, Scope::Admin, Some(All), Accepted, &all).await;
@@ -159,8 +156,8 @@ pub async fn visibility_admin(reg: &dyn Registry, members: &dyn MemberFixture) {
 
 /// A project lists public, own (any visibility), owner-less and accepted
 /// shared images; community images of others only when asked.
-pub async fn visibility_project(reg: &dyn Registry, members: &dyn MemberFixture) {
-    let w = world(reg, members).await;
+pub async fn visibility_project(reg: &dyn Registry) {
+    let w = world(reg).await;
     let o1 = || Scope::Project(Some("o1".into()));
     let default = [
         &w.pub_o1,
@@ -245,8 +242,8 @@ pub async fn visibility_project(reg: &dyn Registry, members: &dyn MemberFixture)
 
 /// Shared images of others list for members per `member_status`; private
 /// images never list for members.
-pub async fn visibility_member_status(reg: &dyn Registry, members: &dyn MemberFixture) {
-    let w = world(reg, members).await;
+pub async fn visibility_member_status(reg: &dyn Registry) {
+    let w = world(reg).await;
     let o1 = || Scope::Project(Some("o1".into()));
     let own = [
         &w.pub_o1,
@@ -292,8 +289,8 @@ pub async fn visibility_member_status(reg: &dyn Registry, members: &dyn MemberFi
 }
 
 /// Without a project: public, owner-less, and community images when asked.
-pub async fn visibility_no_project(reg: &dyn Registry, members: &dyn MemberFixture) {
-    let w = world(reg, members).await;
+pub async fn visibility_no_project(reg: &dyn Registry) {
+    let w = world(reg).await;
     let none = || Scope::Project(None);
     w.expect(
         reg,

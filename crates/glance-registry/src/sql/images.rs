@@ -149,6 +149,18 @@ pub(crate) async fn load_image(tx: &mut Tx, id: &str) -> Result<Image, RegistryE
         .ok_or_else(|| RegistryError::NotFound(id.to_string()))
 }
 
+/// Locks the row of a non-deleted image for the rest of the transaction
+/// (a no-op write, which also makes SQLite take its write lock up front);
+/// [`RegistryError::NotFound`] if there is none.
+pub(crate) async fn lock_image(tx: &mut Tx, id: &str) -> Result<(), RegistryError> {
+    let mut lock = Statement::new("UPDATE images SET deleted = deleted WHERE id = ");
+    lock.bind(id).push(" AND deleted = FALSE");
+    if tx.execute(&lock).await? == 0 {
+        return Err(RegistryError::NotFound(id.to_string()));
+    }
+    Ok(())
+}
+
 /// The INSERT of an image's own row.
 pub(crate) fn insert_image(image: &Image) -> Statement {
     let mut st = Statement::new(&format!(

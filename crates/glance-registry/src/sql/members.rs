@@ -1,75 +1,163 @@
-//! Image memberships: the write hook for the members API and the status lookup.
+//! Image memberships: creating, reading, answering and removing shares.
+//!
+//! Writes lock the image row first (see [`lock_image`]), so they serialise
+//! with each other and with the image's deletion.
 
-use super::SqlRegistry;
-use super::images::to_micros;
-use super::pool::{Kind, Tx};
+use super::images::{from_micros, lock_image, to_micros};
+use super::pool::{Kind, Row, Tx};
 use super::statement::Statement;
 use crate::RegistryError;
+use glance_types::{Member, MemberStatus};
 
-impl SqlRegistry {
-    /// Makes `member` a member of the image with membership `status`
-    /// (`pending`, `accepted` or `rejected`; the caller validates it),
-    /// creating the membership or updating (and undeleting) it. This is the
-    /// hook the members API builds on. [`RegistryError::NotFound`] if the
-    /// image does not exist or is deleted.
-    pub async fn set_member(
-        &self,
-        image_id: &str,
-        member: &str,
-        status: &str,
-    ) -> Result<(), RegistryError> {
-        let now = to_micros(&glance_types::now());
-        let mut tx = self.pool.begin().await?;
-        let mut update = Statement::new("UPDATE image_members SET status = ");
-        update
-            .bind(status)
-            .push(", updated_at = ")
-            .bind(now)
-            .push(", deleted = FALSE WHERE image_id = ")
-            .bind(image_id)
-            .push(" AND member = ")
-            .bind(member)
-            .push(" AND EXISTS (SELECT 1 FROM images i WHERE i.id = ")
-            .bind(image_id)
-            .push(" AND i.deleted = FALSE)");
-        if tx.execute(&update).await? == 0 {
-            let mut insert = Statement::new(
-                "INSERT INTO image_members \
-                 (image_id, member, status, can_share, created_at, updated_at, deleted) \
-                 SELECT id, ",
-            );
-            insert
-                .bind(member)
-                .push(", ")
-                .bind(status)
-                .push(", FALSE, ")
-                .bind(now)
-                .push(", ")
-                .bind(now)
-                .push(", FALSE FROM images WHERE id = ")
-                .bind(image_id)
-                .push(" AND deleted = FALSE");
-            if tx.execute(&insert).await? == 0 {
-                return Err(RegistryError::NotFound(image_id.to_string()));
-            }
-        }
-        tx.commit().await
+/// The membership columns every SELECT returns, in [`MEMBER_KINDS`] order.
+const MEMBER_COLUMNS: &str = "image_id, member, status, created_at, updated_at";
+
+/// The kinds of [`MEMBER_COLUMNS`].
+const MEMBER_KINDS: &[Kind] = &[Kind::Text, Kind::Text, Kind::Text, Kind::Int, Kind::Int];
+
+fn member_from_row(mut row: Row) -> Result<Member, RegistryError> {
+    Ok(Member {
+        image_id: row.req_text()?,
+        member_id: row.req_text()?,
+        status: row
+            .req_text()?
+            .parse()
+            .map_err(|e| RegistryError::Database(format!("invalid stored member status: {e:?}")))?,
+        created_at: from_micros(row.req_int()?)?,
+        updated_at: from_micros(row.req_int()?)?,
+    })
+}
+
+fn not_found(image_id: &str, member: &str) -> RegistryError {
+    RegistryError::MemberNotFound {
+        image_id: image_id.to_string(),
+        member: member.to_string(),
     }
 }
 
-/// The non-deleted membership status of `member` for an image, if any.
-pub(crate) async fn member_status(
+/// The non-deleted memberships of an image (only `member`'s when given),
+/// oldest first.
+pub(crate) async fn load(
+    tx: &mut Tx,
+    image_id: &str,
+    member: Option<&str>,
+) -> Result<Vec<Member>, RegistryError> {
+    let mut st = Statement::new(&format!(
+        "SELECT {MEMBER_COLUMNS} FROM image_members WHERE image_id = "
+    ));
+    st.bind(image_id).push(" AND deleted = FALSE");
+    if let Some(member) = member {
+        st.push(" AND member = ").bind(member);
+    }
+    st.push(" ORDER BY created_at, member");
+    tx.fetch(&st, MEMBER_KINDS)
+        .await?
+        .into_iter()
+        .map(member_from_row)
+        .collect()
+}
+
+/// Loads one non-deleted membership, or [`RegistryError::MemberNotFound`].
+async fn load_one(tx: &mut Tx, image_id: &str, member: &str) -> Result<Member, RegistryError> {
+    load(tx, image_id, Some(member))
+        .await?
+        .pop()
+        .ok_or_else(|| not_found(image_id, member))
+}
+
+/// Creates a `pending` membership, reviving a deleted one.
+pub(crate) async fn create(
     tx: &mut Tx,
     image_id: &str,
     member: &str,
-) -> Result<Option<String>, RegistryError> {
-    let mut st = Statement::new("SELECT status FROM image_members WHERE image_id = ");
-    st.bind(image_id)
+) -> Result<Member, RegistryError> {
+    lock_image(tx, image_id).await?;
+    let now = to_micros(&glance_types::now());
+    let pending = MemberStatus::Pending.as_str();
+    let mut revive = Statement::new("UPDATE image_members SET status = ");
+    revive
+        .bind(pending)
+        .push(", created_at = ")
+        .bind(now)
+        .push(", updated_at = ")
+        .bind(now)
+        .push(", deleted = FALSE WHERE image_id = ")
+        .bind(image_id)
+        .push(" AND member = ")
+        .bind(member)
+        .push(" AND deleted = TRUE");
+    if tx.execute(&revive).await? == 0 {
+        let mut insert = Statement::new(
+            "INSERT INTO image_members \
+             (image_id, member, status, can_share, created_at, updated_at, deleted) VALUES (",
+        );
+        insert
+            .bind(image_id)
+            .push(", ")
+            .bind(member)
+            .push(", ")
+            .bind(pending)
+            .push(", FALSE, ")
+            .bind(now)
+            .push(", ")
+            .bind(now)
+            .push(", FALSE)");
+        if !tx.insert_unique(&insert).await? {
+            return Err(RegistryError::MemberDuplicate {
+                image_id: image_id.to_string(),
+                member: member.to_string(),
+            });
+        }
+    }
+    load_one(tx, image_id, member).await
+}
+
+/// Sets the status of a non-deleted membership.
+pub(crate) async fn update(
+    tx: &mut Tx,
+    image_id: &str,
+    member: &str,
+    status: MemberStatus,
+) -> Result<Member, RegistryError> {
+    lock_image(tx, image_id).await?;
+    let mut st = Statement::new("UPDATE image_members SET status = ");
+    st.bind(status.as_str())
+        .push(", updated_at = ")
+        .bind(to_micros(&glance_types::now()))
+        .push(" WHERE image_id = ")
+        .bind(image_id)
         .push(" AND member = ")
         .bind(member)
         .push(" AND deleted = FALSE");
-    match tx.fetch(&st, &[Kind::Text]).await?.pop() {
-        Some(mut row) => Ok(Some(row.req_text()?)),
-        None => Ok(None),
+    if tx.execute(&st).await? == 0 {
+        return Err(not_found(image_id, member));
     }
+    load_one(tx, image_id, member).await
+}
+
+/// Soft-deletes a non-deleted membership.
+pub(crate) async fn delete(tx: &mut Tx, image_id: &str, member: &str) -> Result<(), RegistryError> {
+    lock_image(tx, image_id).await?;
+    let mut st = Statement::new("UPDATE image_members SET deleted = TRUE, updated_at = ");
+    st.bind(to_micros(&glance_types::now()))
+        .push(" WHERE image_id = ")
+        .bind(image_id)
+        .push(" AND member = ")
+        .bind(member)
+        .push(" AND deleted = FALSE");
+    if tx.execute(&st).await? == 0 {
+        return Err(not_found(image_id, member));
+    }
+    Ok(())
+}
+
+/// The number of non-deleted memberships of an image.
+pub(crate) async fn count(tx: &mut Tx, image_id: &str) -> Result<u64, RegistryError> {
+    let mut st = Statement::new("SELECT COUNT(*) FROM image_members WHERE image_id = ");
+    st.bind(image_id).push(" AND deleted = FALSE");
+    let n = match tx.fetch(&st, &[Kind::Int]).await?.pop() {
+        Some(mut row) => row.req_int()?,
+        None => 0,
+    };
+    u64::try_from(n).map_err(|e| RegistryError::Database(format!("member count {n}: {e}")))
 }

@@ -7,8 +7,8 @@
 
 use super::SqlRegistry;
 use super::images::{
-    insert_image, insert_properties, load_image, load_images, replace_locations, replace_tags,
-    to_micros,
+    insert_image, insert_properties, load_image, load_images, lock_image, replace_locations,
+    replace_tags, to_micros,
 };
 use super::list::{list_statement, marker_kinds, marker_statement};
 use super::members;
@@ -17,7 +17,7 @@ use super::statement::Statement;
 use super::update::update_statement;
 use crate::{Registry, RegistryError};
 use async_trait::async_trait;
-use glance_types::{Image, ImageChanges, ImageStatus, ListQuery};
+use glance_types::{Image, ImageChanges, ImageStatus, ListQuery, Member, MemberStatus};
 
 /// Sets `updated_at` of a non-deleted image (locking its row);
 /// [`RegistryError::NotFound`] if there is none.
@@ -107,11 +107,7 @@ impl Registry for SqlRegistry {
     async fn delete_image(&self, id: &str) -> Result<Image, RegistryError> {
         let mut tx = self.pool.begin().await?;
         // Lock the row before reading what it was.
-        let mut lock = Statement::new("UPDATE images SET deleted = deleted WHERE id = ");
-        lock.bind(id).push(" AND deleted = FALSE");
-        if tx.execute(&lock).await? == 0 {
-            return Err(RegistryError::NotFound(id.to_string()));
-        }
+        lock_image(&mut tx, id).await?;
         let image = load_image(&mut tx, id).await?;
         let now = to_micros(&glance_types::now());
         let mut st = Statement::new("UPDATE images SET deleted = TRUE, status = 'deleted', ");
@@ -173,15 +169,55 @@ impl Registry for SqlRegistry {
         Ok(removed)
     }
 
-    async fn member_status(
+    async fn create_member(&self, image_id: &str, member: &str) -> Result<Member, RegistryError> {
+        let mut tx = self.pool.begin().await?;
+        let created = members::create(&mut tx, image_id, member).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn list_members(&self, image_id: &str) -> Result<Vec<Member>, RegistryError> {
+        let mut tx = self.pool.begin().await?;
+        load_image(&mut tx, image_id).await?;
+        let list = members::load(&mut tx, image_id, None).await?;
+        tx.commit().await?;
+        Ok(list)
+    }
+
+    async fn get_member(
         &self,
         image_id: &str,
         member: &str,
-    ) -> Result<Option<String>, RegistryError> {
+    ) -> Result<Option<Member>, RegistryError> {
         let mut tx = self.pool.begin().await?;
-        let status = members::member_status(&mut tx, image_id, member).await?;
+        let found = members::load(&mut tx, image_id, Some(member)).await?.pop();
         tx.commit().await?;
-        Ok(status)
+        Ok(found)
+    }
+
+    async fn update_member(
+        &self,
+        image_id: &str,
+        member: &str,
+        status: MemberStatus,
+    ) -> Result<Member, RegistryError> {
+        let mut tx = self.pool.begin().await?;
+        let updated = members::update(&mut tx, image_id, member, status).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    async fn delete_member(&self, image_id: &str, member: &str) -> Result<(), RegistryError> {
+        let mut tx = self.pool.begin().await?;
+        members::delete(&mut tx, image_id, member).await?;
+        tx.commit().await
+    }
+
+    async fn count_members(&self, image_id: &str) -> Result<u64, RegistryError> {
+        let mut tx = self.pool.begin().await?;
+        let count = members::count(&mut tx, image_id).await?;
+        tx.commit().await?;
+        Ok(count)
     }
 
     async fn health(&self) -> Result<(), RegistryError> {
