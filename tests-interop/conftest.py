@@ -12,6 +12,7 @@ Environment:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pty
@@ -72,8 +73,9 @@ class Server:
             return ""
 
 
-@pytest.fixture(scope="session")
-def glance_server(tmp_path_factory) -> Server:
+@contextlib.contextmanager
+def running_server(tmp_path_factory, extra_conf: str):
+    """Starts glance-api with `extra_conf` added to its [DEFAULT] section; yields a Server."""
     global _server_log
     binary = _find_binary()
     if not binary.is_file():
@@ -85,7 +87,8 @@ def glance_server(tmp_path_factory) -> Server:
     conf = base / "glance-api.conf"
     conf.write_text(
         "[DEFAULT]\n"
-        f"bind_host = 127.0.0.1\nbind_port = {port}\nstate_path = {state}\n"
+        + extra_conf
+        + f"bind_host = 127.0.0.1\nbind_port = {port}\nstate_path = {state}\n"
     )
     env = _clean_env()
     env.update(
@@ -110,6 +113,7 @@ def glance_server(tmp_path_factory) -> Server:
     )
     url = f"http://127.0.0.1:{port}"
     server = Server(url, port, proc, log, state)
+    server.conf = conf
     deadline = time.monotonic() + START_TIMEOUT
     ready = False
     while time.monotonic() < deadline:
@@ -145,6 +149,20 @@ def glance_server(tmp_path_factory) -> Server:
                 proc.kill()
                 proc.wait()
         logf.close()
+
+
+@pytest.fixture(scope="session")
+def glance_server(tmp_path_factory) -> Server:
+    """The server in no-auth mode: identity headers are trusted, any token works."""
+    with running_server(tmp_path_factory, "auth_strategy = noauth\n") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def identity_server(tmp_path_factory) -> Server:
+    """The server on its defaults: the built-in identity, admin-openrc in the state directory."""
+    with running_server(tmp_path_factory, "") as server:
+        yield server
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -196,8 +214,9 @@ class Cli:
         self.home = home
         self.cwd = cwd
 
-    def __call__(self, *args: str, timeout: float = CLIENT_TIMEOUT) -> Result:
+    def __call__(self, *args: str, timeout: float = CLIENT_TIMEOUT, env_extra: dict | None = None) -> Result:
         env = _clean_env()
+        env.update(env_extra or {})
         env["HOME"] = str(self.home)
         env["PYTHONWARNINGS"] = "ignore"
         argv = self.argv0 + [str(a) for a in args]

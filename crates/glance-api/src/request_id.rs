@@ -1,6 +1,8 @@
 //! Request ids (`x-openstack-request-id`), the request context and the access log.
 
+use crate::auth;
 use crate::error::ApiError;
+use crate::routes::base_url;
 use crate::state::AppState;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -44,14 +46,45 @@ pub async fn request_id(
         Some(s) if !s.is_empty() => format!("req-{s}"),
         _ => format!("req-{}", uuid::Uuid::new_v4()),
     };
-    let ctx = RequestContext::from_identity_headers(request.headers(), id.clone());
+    let ctx = if auth::is_public(request.uri().path()) {
+        None
+    } else {
+        let base = base_url(&state, request.headers());
+        match auth::authenticate(
+            &state.auth,
+            request.headers(),
+            &id,
+            &format!("{base}/identity"),
+        ) {
+            Ok(ctx) => Some(ctx),
+            Err(refused) => {
+                let mut response = refused.into_response();
+                if let Ok(v) = HeaderValue::from_str(&id) {
+                    response.headers_mut().insert(HEADER, v);
+                }
+                tracing::info!(
+                    target: "glance.api.access",
+                    request_id = %id,
+                    "\"{method} {path}\" status: 401 len: - time: {:.7}",
+                    started.elapsed().as_secs_f64()
+                );
+                return response;
+            }
+        }
+    };
+    let (user, project) = ctx
+        .as_ref()
+        .map(|c| (c.user_id.clone(), c.project_id.clone()))
+        .unwrap_or_default();
     let span = tracing::info_span!(
         "request",
         request_id = %id,
-        user = %ctx.user_id.as_deref().unwrap_or("-"),
-        project = %ctx.project_id.as_deref().unwrap_or("-"),
+        user = %user.as_deref().unwrap_or("-"),
+        project = %project.as_deref().unwrap_or("-"),
     );
-    request.extensions_mut().insert(ctx);
+    if let Some(ctx) = ctx {
+        request.extensions_mut().insert(ctx);
+    }
     let mut response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
     let is_v2 = path.starts_with("/v2");
     if is_v2 && let Ok(v) = HeaderValue::from_str(&id) {

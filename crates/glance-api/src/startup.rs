@@ -1,6 +1,7 @@
 //! The composition root: configuration in, a wired application out. The only
 //! place that picks the registry and store implementations.
 
+use crate::auth::Auth;
 use crate::service::ImageService;
 use crate::settings::Settings;
 use crate::state::AppState;
@@ -8,10 +9,12 @@ use crate::stores::{StoreEntry, StoreMap};
 use anyhow::{Context, bail};
 use glance_auth::Policy;
 use glance_config::ApiConfig;
+use glance_identity::Identity;
 use glance_registry::{Registry, SqlRegistry};
 use glance_store::{FileStore, Store};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Loads the configuration: the given files, or `/etc/glance/glance-api.conf`
 /// when none are given and it exists; then `OS_<SECTION>__<KEY>` overrides.
@@ -133,6 +136,84 @@ pub fn build_settings(config: &ApiConfig) -> anyhow::Result<Settings> {
     })
 }
 
+/// Token lifetime of the built-in identity when `[token] expiration` is unset (Keystone's default).
+const DEFAULT_TOKEN_SECONDS: u64 = 3600;
+
+/// Opens the built-in identity kept under the data directory.
+pub fn open_identity(config: &ApiConfig) -> anyhow::Result<Identity> {
+    let seconds = config
+        .raw
+        .get_parsed::<u64>("token", "expiration")?
+        .unwrap_or(DEFAULT_TOKEN_SECONDS);
+    let dir = &config.default.state_path;
+    Identity::open(dir, Duration::from_secs(seconds))
+        .with_context(|| format!("cannot open the built-in identity in {}", dir.display()))
+}
+
+/// Where `glance-api` and `glance-manage bootstrap` write the admin credentials.
+pub fn openrc_path(config: &ApiConfig) -> PathBuf {
+    config.default.state_path.join("admin-openrc")
+}
+
+/// The identity URL clients use (`OS_AUTH_URL`).
+pub fn auth_url(config: &ApiConfig) -> String {
+    let base = match &config.default.public_endpoint {
+        Some(p) => p.trim_end_matches('/').to_string(),
+        None => {
+            let host = match config.default.bind_host.as_str() {
+                "0.0.0.0" | "" => "127.0.0.1".to_string(),
+                "::" => "[::1]".to_string(),
+                h if h.contains(':') => format!("[{h}]"),
+                h => h.to_string(),
+            };
+            format!("http://{host}:{}", config.default.bind_port)
+        }
+    };
+    format!("{base}/identity/v3")
+}
+
+/// The authentication mode: the built-in identity unless
+/// `[DEFAULT] auth_strategy = noauth`. On the first start the built-in
+/// identity creates the admin user and project and writes `admin-openrc`.
+pub fn build_auth(config: &ApiConfig) -> anyhow::Result<Auth> {
+    if let Some(flavor) = config
+        .paste_deploy
+        .flavor
+        .as_deref()
+        .filter(|f| f.starts_with("keystone"))
+    {
+        bail!(
+            "[paste_deploy] flavor = {flavor}: validating tokens against an external Keystone is not \
+             available in this build yet; use the built-in identity (the default) or \
+             [DEFAULT] auth_strategy = noauth"
+        );
+    }
+    match config.raw.get_string("DEFAULT", "auth_strategy").as_deref() {
+        Some("noauth") => {
+            tracing::warn!(
+                "auth_strategy = noauth: INSECURE, callers are trusted by their identity headers"
+            );
+            Ok(Auth::Headers)
+        }
+        None | Some("builtin") => {
+            let identity = open_identity(config)?;
+            let boot = identity
+                .bootstrap(None)
+                .context("identity bootstrap failed")?;
+            if let Some(password) = boot.password {
+                let path = openrc_path(config);
+                identity
+                    .write_openrc(&path, &auth_url(config), &password)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                tracing::info!("created the admin user; credentials in {}", path.display());
+            }
+            tracing::info!("authentication: built-in identity at {}", auth_url(config));
+            Ok(Auth::Builtin(identity))
+        }
+        Some(other) => bail!("unknown auth_strategy '{other}' (use builtin or noauth)"),
+    }
+}
+
 /// Upstream's policy file when not configured.
 const DEFAULT_POLICY_FILE: &str = "/etc/glance/policy.yaml";
 
@@ -179,7 +260,9 @@ pub async fn build(config: &ApiConfig) -> anyhow::Result<AppState> {
     let registry: Arc<dyn Registry> = Arc::new(registry);
     let stores = build_stores(config)?;
     let settings = build_settings(config)?;
+    let auth = build_auth(config)?;
     Ok(AppState {
+        auth,
         images: Arc::new(ImageService::new(
             registry,
             stores,

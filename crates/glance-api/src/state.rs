@@ -1,5 +1,6 @@
 //! What every request handler shares.
 
+use crate::auth::Auth;
 use crate::service::ImageService;
 use std::sync::Arc;
 
@@ -8,4 +9,6 @@ use std::sync::Arc;
 pub struct AppState {
     /// Image operations.
     pub images: Arc<ImageService>,
+    /// How callers are identified.
+    pub auth: Auth,
 }

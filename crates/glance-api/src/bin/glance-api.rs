@@ -34,9 +34,6 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!("glance-api listening on http://{}", listener.local_addr()?);
-    tracing::warn!(
-        "authentication is off: callers are trusted by their identity headers (no-auth mode)"
-    );
     axum::serve(listener, glance_api::router(state))
         .with_graceful_shutdown(shutdown())
         .await?;

@@ -29,6 +29,51 @@ enum Command {
     /// Same as `db version`.
     #[command(name = "db_version")]
     DbVersion,
+    /// Built-in identity commands.
+    #[command(flatten)]
+    Identity(IdentityCommand),
+}
+
+/// Commands on the built-in identity (users, projects, roles, bootstrap).
+#[derive(Subcommand)]
+enum IdentityCommand {
+    /// Create the built-in identity's admin user and projects (idempotent) and
+    /// write `admin-openrc` beside the data; `--password` sets the admin password.
+    Bootstrap {
+        /// The admin password (generated on first bootstrap when omitted).
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Create a project in the built-in identity; prints its id.
+    ProjectCreate {
+        /// Project name.
+        name: String,
+    },
+    /// List the built-in identity's projects.
+    ProjectList,
+    /// Create a user in the built-in identity.
+    UserCreate {
+        /// User name.
+        name: String,
+        /// Its password.
+        #[arg(long)]
+        password: String,
+    },
+    /// List the built-in identity's users.
+    UserList,
+    /// Give a user a role (admin, member, reader, service) on a project.
+    RoleAdd {
+        /// User name or id.
+        #[arg(long)]
+        user: String,
+        /// Project name or id.
+        #[arg(long)]
+        project: String,
+        /// Role name.
+        role: String,
+    },
+    /// List role assignments.
+    RoleAssignmentList,
 }
 
 #[derive(Subcommand)]
@@ -45,12 +90,13 @@ enum DbAction {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let (config, _) = glance_api::startup::load_config(args.config_file)?;
-    let registry = glance_api::startup::open_registry(&config).await?;
     let action = match args.command {
         Command::Db { action } => action,
         Command::DbSync => DbAction::Sync,
         Command::DbVersion => DbAction::Version,
+        Command::Identity(command) => return identity(&config, command),
     };
+    let registry = glance_api::startup::open_registry(&config).await?;
     let latest = SqlRegistry::latest_version();
     match action {
         DbAction::Sync => {
@@ -67,6 +113,67 @@ async fn main() -> anyhow::Result<()> {
                 );
             }
             println!("Database schema is current (version {latest}).");
+        }
+    }
+    Ok(())
+}
+
+/// The built-in identity commands.
+fn identity(config: &glance_config::ApiConfig, command: IdentityCommand) -> anyhow::Result<()> {
+    let identity = glance_api::startup::open_identity(config)?;
+    match command {
+        IdentityCommand::Bootstrap { password } => {
+            let boot = identity.bootstrap(password.as_deref())?;
+            let password = match (boot.password, password) {
+                (Some(generated), _) => Some(generated),
+                (None, Some(given)) => {
+                    identity.set_password("admin", &given)?;
+                    Some(given)
+                }
+                (None, None) => None,
+            };
+            match password {
+                Some(password) => {
+                    let path = glance_api::startup::openrc_path(config);
+                    identity.write_openrc(
+                        &path,
+                        &glance_api::startup::auth_url(config),
+                        &password,
+                    )?;
+                    println!("Admin credentials written to {}", path.display());
+                }
+                None => {
+                    println!("Already bootstrapped; pass --password to reset the admin password.")
+                }
+            }
+        }
+        IdentityCommand::ProjectCreate { name } => {
+            let project = identity.create_project(&name)?;
+            println!("{}", project.id);
+        }
+        IdentityCommand::ProjectList => {
+            for p in identity.list_projects()? {
+                println!("{} {}", p.id, p.name);
+            }
+        }
+        IdentityCommand::UserCreate { name, password } => {
+            let user = identity.create_user(&name, &password)?;
+            println!("{}", user.id);
+        }
+        IdentityCommand::UserList => {
+            for u in identity.list_users()? {
+                println!("{} {}", u.id, u.name);
+            }
+        }
+        IdentityCommand::RoleAdd {
+            user,
+            project,
+            role,
+        } => identity.add_role(&user, &project, role.parse()?)?,
+        IdentityCommand::RoleAssignmentList => {
+            for a in identity.list_assignments()? {
+                println!("{} {} {}", a.user_id, a.project_id, a.role);
+            }
         }
     }
     Ok(())

@@ -6,6 +6,7 @@ mod members;
 mod meta;
 mod versions;
 
+use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::negotiate::negotiate_errors;
 use crate::request_id::request_id;
@@ -18,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use tower::Layer;
 
-pub use versions::{accepted_version_prefix, versions_document};
+pub use versions::{accepted_version_prefix, base_url, versions_document};
 
 /// Builds the whole application: version rewriting, the v2 routes, error
 /// rendering, request ids and access logging.
@@ -61,7 +62,15 @@ pub fn router(state: AppState) -> Router {
         .route("/v2/info/stores", get(meta::stores))
         .route("/", get(versions::root))
         .route("/versions", get(versions::list))
-        .route("/healthcheck", get(meta::healthcheck))
+        .route("/healthcheck", get(meta::healthcheck));
+    let v2 = match &state.auth {
+        Auth::Builtin(identity) => v2.nest_service(
+            "/identity",
+            identity.router(state.images.settings().public_endpoint.clone()),
+        ),
+        Auth::Headers => v2,
+    };
+    let v2 = v2
         .fallback(versions::fallback)
         .layer(middleware::from_fn(reject_body))
         .layer(middleware::from_fn(negotiate_errors))

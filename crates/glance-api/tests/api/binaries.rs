@@ -79,7 +79,7 @@ fn access_log_lines_carry_the_request_id() {
     std::fs::write(
         &conf,
         format!(
-            "[DEFAULT]\nbind_port = 0\nstate_path = {root}/state\nlog_dir = {root}/logs\n",
+            "[DEFAULT]\nauth_strategy = noauth\nbind_port = 0\nstate_path = {root}/state\nlog_dir = {root}/logs\n",
             root = dir.path().display()
         ),
     )

@@ -51,6 +51,7 @@ impl TestServer {
         let service = ImageService::new(Arc::new(registry), stores, Policy::default(), settings);
         let state = AppState {
             images: Arc::new(service),
+            auth: glance_api::auth::Auth::Headers,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -3,6 +3,7 @@
 mod binaries;
 mod common;
 mod data;
+mod identity;
 mod images;
 mod list;
 mod members;

@@ -14,7 +14,7 @@ async fn two_backends_from_a_config_file() {
     std::fs::write(
         &conf,
         format!(
-            "[DEFAULT]\n# upstream-style file\nenabled_backends = fast:file, bulk:file\nshow_image_direct_url = true\n\
+            "[DEFAULT]\n# upstream-style file\nauth_strategy = noauth\nstate_path = {root}/state\nenabled_backends = fast:file, bulk:file\nshow_image_direct_url = true\n\
              [database]\nconnection = sqlite:///{root}/meta.sqlite\n\
              [glance_store]\ndefault_backend = fast\n\
              [fast]\nfilesystem_store_datadir = {root}/fast\nstore_description = Fast disks\nweight = 10\n\

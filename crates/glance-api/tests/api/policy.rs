@@ -67,7 +67,7 @@ async fn an_operator_policy_file_overrides_defaults() {
     std::fs::write(
         &conf,
         format!(
-            "[DEFAULT]\nstate_path = {}\n[oslo_policy]\npolicy_file = policy.yaml\n",
+            "[DEFAULT]\nauth_strategy = noauth\nstate_path = {}\n[oslo_policy]\npolicy_file = policy.yaml\n",
             dir.path().display()
         ),
     )

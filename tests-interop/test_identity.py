@@ -1,0 +1,124 @@
+"""The built-in identity with the stock clients: `. admin-openrc`, then glance and openstack work with no
+other flag; a second project made with glance-manage gets an image shared with it, accepts it, downloads it.
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from conftest import Cli, _find_binary, _tool, digest, parse_props, parse_table
+
+STATE: dict = {}
+
+
+def openrc_env(path: Path) -> dict:
+    """The variables an `admin-openrc` exports."""
+    env = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line.startswith("export "):
+            key, _, value = line[len("export "):].partition("=")
+            env[key] = shlex.split(value)[0] if value else ""
+    return env
+
+
+@pytest.fixture(scope="module")
+def admin_env(identity_server) -> dict:
+    openrc = identity_server.state / "admin-openrc"
+    assert openrc.exists(), identity_server.stderr_text()
+    assert oct(openrc.stat().st_mode & 0o777) == "0o600"
+    env = openrc_env(openrc)
+    assert env["OS_AUTH_URL"].endswith("/identity/v3"), env
+    return env
+
+
+@pytest.fixture(scope="module")
+def manage(identity_server):
+    binary = _find_binary().parent / "glance-manage"
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(binary), "--config-file", str(identity_server.conf), *args],
+            capture_output=True, text=True, timeout=60,
+        )
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def cli(tmp_path_factory, workdir):
+    home = tmp_path_factory.mktemp("home-identity")
+    return {"glance": Cli([_tool("glance")], home, workdir), "openstack": Cli([_tool("openstack")], home, workdir)}
+
+
+def test_01_no_token_is_401(identity_server):
+    import urllib.error
+    import urllib.request
+
+    try:
+        urllib.request.urlopen(identity_server.url + "/v2/images", timeout=10)
+        pytest.fail("expected 401")
+    except urllib.error.HTTPError as e:
+        assert e.code == 401
+        assert e.headers["WWW-Authenticate"].startswith('Keystone uri="')
+
+
+def test_02_admin_openrc_with_glanceclient(cli, admin_env, qcow2_file):
+    glance = cli["glance"]
+    r = glance("image-create", "--name", "cirros", "--file", str(qcow2_file), "--disk-format", "qcow2",
+               "--container-format", "bare", env_extra=admin_env)
+    assert r.rc == 0, r
+    props = parse_props(r.out)
+    assert props["status"] == "active", r
+    STATE["id"] = props["id"]
+    r = glance("image-list", env_extra=admin_env)
+    assert r.rc == 0, r
+    assert [STATE["id"], "cirros"] in parse_table(r.out)[1:], r
+
+
+def test_03_admin_openrc_with_openstackclient(cli, admin_env):
+    r = cli["openstack"]("image", "list", "-f", "value", "-c", "ID", env_extra=admin_env)
+    assert r.rc == 0, r
+    assert STATE["id"] in r.out.split(), r
+
+
+def test_04_bad_password(cli, admin_env):
+    env = dict(admin_env, OS_PASSWORD="wrong")
+    r = cli["glance"]("image-list", env_extra=env)
+    assert r.rc != 0, r
+
+
+def test_05_share_with_a_second_project(cli, admin_env, manage, qcow2_file):
+    assert "id" in STATE
+    r = manage("project-create", "demo")
+    assert r.returncode == 0, r
+    demo_project = r.stdout.strip().split()[-1]
+    r = manage("user-create", "demo", "--password", "demo-secret")
+    assert r.returncode == 0, r
+    r = manage("role-add", "--user", "demo", "--project", "demo", "member")
+    assert r.returncode == 0, r
+    demo_env = dict(admin_env, OS_USERNAME="demo", OS_PASSWORD="demo-secret", OS_PROJECT_NAME="demo")
+    glance = cli["glance"]
+    image = STATE["id"]
+    # The admin's shared image (owned by the admin project) is invisible to demo until shared.
+    r = glance("image-show", image, env_extra=demo_env)
+    assert r.rc == 1 and "404" in r.err, r
+    r = glance("member-create", image, demo_project, env_extra=admin_env)
+    assert r.rc == 0, r
+    r = glance("member-update", image, demo_project, "accepted", env_extra=demo_env)
+    assert r.rc == 0, r
+    with tempfile.TemporaryDirectory() as d:
+        out = Path(d) / "out.img"
+        r = glance("image-download", "--file", str(out), image, env_extra=demo_env)
+        assert r.rc == 0, r
+        assert digest(out, "sha512") == digest(qcow2_file, "sha512")
+    # demo may read but not delete; the admin may.
+    r = glance("image-delete", image, env_extra=demo_env)
+    assert r.rc != 0, r
+    r = glance("image-delete", image, env_extra=admin_env)
+    assert r.rc == 0, r
