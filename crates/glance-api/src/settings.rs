@@ -1,5 +1,8 @@
 //! The API behaviour knobs the service layer reads (taken from glance-api.conf).
 
+use glance_auth::PropertyProtections;
+use std::sync::Arc;
+
 /// Upstream's default disk formats (`[image_format] disk_formats`).
 pub const DEFAULT_DISK_FORMATS: [&str; 11] = [
     "ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop",
@@ -46,6 +49,9 @@ pub struct Settings {
     pub public_endpoint: Option<String>,
     /// Longest client-supplied request id (`max_request_id_length`).
     pub max_request_id_length: usize,
+    /// Who may create, read, update or delete which extra properties
+    /// (`property_protection_file`); `None`: no restriction.
+    pub property_protections: Option<Arc<PropertyProtections>>,
 }
 
 impl Default for Settings {
@@ -67,6 +73,7 @@ impl Default for Settings {
                 .collect(),
             public_endpoint: None,
             max_request_id_length: 64,
+            property_protections: None,
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::settings::Settings;
 use crate::state::AppState;
 use crate::stores::{StoreEntry, StoreMap};
 use anyhow::{Context, bail};
-use glance_auth::Policy;
+use glance_auth::{Policy, PropertyProtections, RuleFormat};
 use glance_config::ApiConfig;
 use glance_identity::Identity;
 use glance_registry::{Registry, SqlRegistry};
@@ -222,17 +222,7 @@ const DEFAULT_POLICY_FILE: &str = "/etc/glance/policy.yaml";
 /// the configuration file that names it; a missing file means the defaults).
 pub fn build_policy(config: &ApiConfig) -> anyhow::Result<Policy> {
     let path = match config.raw.get("oslo_policy", "policy_file") {
-        Some(entry) => {
-            let named = PathBuf::from(&entry.value);
-            match &entry.origin {
-                glance_config::Origin::File { file, .. } if named.is_relative() => {
-                    std::path::Path::new(file)
-                        .parent()
-                        .map_or(named.clone(), |dir| dir.join(&named))
-                }
-                _ => named,
-            }
-        }
+        Some(entry) => relative_to_origin(entry),
         None => PathBuf::from(DEFAULT_POLICY_FILE),
     };
     if path.exists() {
@@ -241,6 +231,49 @@ pub fn build_policy(config: &ApiConfig) -> anyhow::Result<Policy> {
         tracing::info!("policy: upstream defaults ({} not found)", path.display());
     }
     Policy::from_file(&path).with_context(|| format!("invalid policy file {}", path.display()))
+}
+
+/// The path an option names; a relative one is taken from the directory of
+/// the configuration file that set it.
+fn relative_to_origin(entry: &glance_config::Entry) -> PathBuf {
+    let named = PathBuf::from(&entry.value);
+    match &entry.origin {
+        glance_config::Origin::File { file, .. } if named.is_relative() => {
+            std::path::Path::new(file)
+                .parent()
+                .map_or(named.clone(), |dir| dir.join(&named))
+        }
+        _ => named,
+    }
+}
+
+/// The property protections of `[DEFAULT] property_protection_file` in
+/// `property_protection_rule_format` (`roles` or `policies`, evaluated by
+/// `policy`); none when the option is unset. Like upstream, a missing or
+/// invalid file stops the service from starting.
+pub fn build_property_protections(
+    config: &ApiConfig,
+    policy: &Policy,
+) -> anyhow::Result<Option<Arc<PropertyProtections>>> {
+    let Some(entry) = config
+        .raw
+        .get("DEFAULT", "property_protection_file")
+        .filter(|e| !e.value.is_empty())
+    else {
+        return Ok(None);
+    };
+    let path = relative_to_origin(entry);
+    let format: RuleFormat = match config.raw.get("DEFAULT", "property_protection_rule_format") {
+        Some(entry) => entry.value.parse()?,
+        None => RuleFormat::default(),
+    };
+    let protections = PropertyProtections::load(&path, format, policy.clone())
+        .with_context(|| format!("cannot use property protection file {}", path.display()))?;
+    tracing::info!(
+        "property protections: {} ({format:?} format)",
+        path.display()
+    );
+    Ok(Some(Arc::new(protections)))
 }
 
 /// Wires the application from the configuration, migrating the database
@@ -259,16 +292,13 @@ pub async fn build(config: &ApiConfig) -> anyhow::Result<AppState> {
     }
     let registry: Arc<dyn Registry> = Arc::new(registry);
     let stores = build_stores(config)?;
-    let settings = build_settings(config)?;
+    let mut settings = build_settings(config)?;
+    let policy = build_policy(config)?;
+    settings.property_protections = build_property_protections(config, &policy)?;
     let auth = build_auth(config)?;
     Ok(AppState {
         auth,
-        images: Arc::new(ImageService::new(
-            registry,
-            stores,
-            build_policy(config)?,
-            settings,
-        )),
+        images: Arc::new(ImageService::new(registry, stores, policy, settings)),
     })
 }
 

@@ -10,8 +10,10 @@
 
 mod context;
 mod policy;
+mod protections;
 mod rules;
 
 pub use context::RequestContext;
 pub use policy::{Action, Policy};
+pub use protections::{PropertyOperation, PropertyProtections, ProtectionError, RuleFormat};
 pub use rules::{Credentials, Enforcer, PolicyError, Target};

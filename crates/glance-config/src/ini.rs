@@ -72,6 +72,7 @@ impl ConfigFile {
     pub fn parse(text: &str, name: &str) -> Result<ConfigFile, ConfigError> {
         Parser {
             name,
+            verbatim: false,
             config: ConfigFile::default(),
             section: None,
             pending: None,
@@ -86,6 +87,25 @@ impl ConfigFile {
             source,
         })?;
         ConfigFile::parse(&text, &path.display().to_string())
+    }
+
+    /// Reads and parses one file like [`Self::load`] but keeps section names
+    /// exactly as written (Python `configparser`, for files whose section
+    /// names are data, such as property protection rules). Read them with
+    /// [`Self::section_entries`].
+    pub fn load_verbatim(path: &Path) -> Result<ConfigFile, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Parser {
+            name: &path.display().to_string(),
+            verbatim: true,
+            config: ConfigFile::default(),
+            section: None,
+            pending: None,
+        }
+        .run(&text)
     }
 
     /// Reads the files in order and merges them, later files winning.
@@ -113,6 +133,13 @@ impl ConfigFile {
         self.sections.iter().map(|s| s.name.as_str())
     }
 
+    /// Each section as stored, in first-seen order, with its assignments.
+    pub fn section_entries(&self) -> impl Iterator<Item = (&str, &[Entry])> {
+        self.sections
+            .iter()
+            .map(|s| (s.name.as_str(), s.entries.as_slice()))
+    }
+
     /// The last assignment of `key` in `section`, if any.
     pub fn get(&self, section: &str, key: &str) -> Option<&Entry> {
         self.get_all(section, key).last()
@@ -136,7 +163,7 @@ impl ConfigFile {
     /// Replaces every assignment of `key` in `section` (key compared
     /// case-insensitively) with the single value `value`.
     pub fn set(&mut self, section: &str, key: &str, value: String, origin: Origin) {
-        let entries = &mut self.section_mut(section).entries;
+        let entries = &mut self.section_mut(&normalize_section(section)).entries;
         let key = match entries.iter().rfind(|e| e.key.eq_ignore_ascii_case(key)) {
             Some(existing) => existing.key.clone(),
             None => key.to_owned(),
@@ -145,14 +172,13 @@ impl ConfigFile {
         entries.push(Entry { key, value, origin });
     }
 
-    /// The named section, created empty at the end if missing.
+    /// The section stored as `name`, created empty at the end if missing.
     fn section_mut(&mut self, name: &str) -> &mut Section {
-        let name = normalize_section(name);
         let at = match self.sections.iter().position(|s| s.name == name) {
             Some(at) => at,
             None => {
                 self.sections.push(Section {
-                    name,
+                    name: name.to_owned(),
                     entries: Vec::new(),
                 });
                 self.sections.len() - 1
@@ -174,6 +200,8 @@ fn normalize_section(name: &str) -> String {
 /// Line-by-line state of one parse.
 struct Parser<'a> {
     name: &'a str,
+    /// Keep section names as written instead of normalising them.
+    verbatim: bool,
     config: ConfigFile,
     /// The current section name, once a header was seen.
     section: Option<String>,
@@ -224,7 +252,11 @@ impl Parser<'_> {
         if name.is_empty() {
             return Err(self.error(lineno, "empty section name"));
         }
-        Ok(name.to_owned())
+        Ok(if self.verbatim {
+            name.to_owned()
+        } else {
+            normalize_section(name)
+        })
     }
 
     /// Splits `key = value` / `key: value` at the first separator.
@@ -387,6 +419,19 @@ mod tests {
         assert_eq!(parse_error("[s]\n = v\n").0, 2);
         assert_eq!(parse_error("[s\n").0, 1);
         assert_eq!(parse_error("[s]\n[]\n").0, 2);
+    }
+
+    #[test]
+    fn verbatim_loading_keeps_section_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rules.conf");
+        std::fs::write(&file, "[^X_Foo.*]\ncreate = a\n[.*]\nread = b\n").unwrap();
+        let c = ConfigFile::load_verbatim(&file).unwrap();
+        let names: Vec<&str> = c.section_entries().map(|(name, _)| name).collect();
+        assert_eq!(names, ["^X_Foo.*", ".*"]);
+        assert_eq!(c.section_entries().next().unwrap().1[0].value, "a");
+        let normal = ConfigFile::load(&file).unwrap();
+        assert_eq!(normal.sections().next(), Some("^x_foo.*"));
     }
 
     #[test]

@@ -160,8 +160,10 @@ impl MemberStatusFilter {
 /// Whose images a list may return.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
-    /// An admin: every image, of every project.
-    Admin,
+    /// An admin, acting for a project (or none): every image of every
+    /// project, except that the default list (no `visibility` asked) leaves
+    /// out community images of other projects, as upstream does.
+    Admin(Option<String>),
     /// A caller acting for a project (or for none): public images, its own,
     /// the shared images it is a member of, community images when asked.
     Project(Option<String>),
@@ -243,7 +245,7 @@ mod tests {
 
     #[test]
     fn tie_breakers_follow_first_direction() {
-        let mut q = ListQuery::new(Scope::Admin, 25);
+        let mut q = ListQuery::new(Scope::Admin(None), 25);
         q.sort = vec![(SortKey::Name, SortDir::Asc)];
         assert_eq!(
             q.effective_sort(),

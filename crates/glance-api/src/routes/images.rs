@@ -51,7 +51,11 @@ pub async fn list(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let page = state.images.list(&ctx, &query_pairs(query)).await?;
-    let images: Vec<Value> = page.images.iter().map(|i| state.images.view(i)).collect();
+    let images: Vec<Value> = page
+        .images
+        .iter()
+        .map(|i| state.images.view(&ctx, i))
+        .collect();
     let mut body = json!({"images": images, "first": page.first, "schema": "/v2/schemas/images"});
     if let Some(next) = page.next {
         body["next"] = Value::String(next);
@@ -68,7 +72,7 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let image = state.images.create(&ctx, json_body(&body)?).await?;
     let location = format!("{}/v2/images/{}", base_url(&state, &headers), image.id);
-    let mut response = (StatusCode::CREATED, Json(state.images.view(&image))).into_response();
+    let mut response = (StatusCode::CREATED, Json(state.images.view(&ctx, &image))).into_response();
     if let Ok(v) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, v);
     }
@@ -91,7 +95,7 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let image = state.images.get(&ctx, &id).await?;
-    Ok(Json(state.images.view(&image)))
+    Ok(Json(state.images.view(&ctx, &image)))
 }
 
 /// `PATCH /v2/images/{id}`
@@ -110,7 +114,7 @@ pub async fn update(
         .images
         .update(&ctx, &id, format, &json_body(&body)?)
         .await?;
-    Ok(Json(state.images.view(&image)))
+    Ok(Json(state.images.view(&ctx, &image)))
 }
 
 /// `DELETE /v2/images/{id}`

@@ -2,7 +2,7 @@
 
 use super::{ImageService, fields};
 use crate::error::ApiError;
-use glance_auth::{Action, RequestContext};
+use glance_auth::{Action, PropertyOperation, RequestContext};
 use glance_types::{Image, Visibility};
 use serde_json::Value;
 
@@ -51,6 +51,7 @@ impl ImageService {
                     fields::set_core(&mut image, k, value, ctx, &self.settings)?
                 }
                 k => {
+                    self.check_property(ctx, PropertyOperation::Create, k)?;
                     let v = fields::property_value(k, value)?;
                     image.properties.insert(k.to_string(), v);
                 }

@@ -215,7 +215,7 @@ impl ImageService {
         params: &[(String, String)],
     ) -> Result<ListQuery, ApiError> {
         let scope = if ctx.is_admin {
-            Scope::Admin
+            Scope::Admin(ctx.project_id.clone())
         } else {
             Scope::Project(ctx.project_id.clone())
         };

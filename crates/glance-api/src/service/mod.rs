@@ -13,6 +13,7 @@ mod member_rules;
 mod member_view;
 mod members;
 mod patch;
+mod protections;
 mod range;
 mod upload;
 mod view;

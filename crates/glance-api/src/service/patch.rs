@@ -3,7 +3,7 @@
 
 use super::{ImageService, fields};
 use crate::error::ApiError;
-use glance_auth::{Action, RequestContext};
+use glance_auth::{Action, PropertyOperation, RequestContext};
 use glance_types::{Image, ImageChanges, ImageStatus, Visibility};
 use serde_json::Value;
 
@@ -249,31 +249,43 @@ impl ImageService {
         if fields::is_core(key) {
             return self.apply_core(ctx, image, key, op);
         }
+        // A property the caller cannot read is, to it, absent (upstream).
+        let present = image.properties.contains_key(key)
+            && self.property_allowed(ctx, PropertyOperation::Read, key);
         match op.op {
             Op::Add => {
-                if format == PatchFormat::V20 && image.properties.contains_key(key) {
+                if format == PatchFormat::V20 && present {
                     return Err(ApiError::Conflict(format!(
                         "Property {key} already present."
                     )));
                 }
+                let operation = if present {
+                    PropertyOperation::Update
+                } else {
+                    PropertyOperation::Create
+                };
+                self.check_property(ctx, operation, key)?;
                 let value = fields::property_value(key, op.value.as_ref().unwrap_or(&Value::Null))?;
                 image.properties.insert(key.to_string(), value);
             }
             Op::Replace => {
-                if !image.properties.contains_key(key) {
+                if !present {
                     return Err(ApiError::Conflict(format!(
                         "Property {key} does not exist."
                     )));
                 }
+                self.check_property(ctx, PropertyOperation::Update, key)?;
                 let value = fields::property_value(key, op.value.as_ref().unwrap_or(&Value::Null))?;
                 image.properties.insert(key.to_string(), value);
             }
             Op::Remove => {
-                if image.properties.remove(key).is_none() {
+                if !present {
                     return Err(ApiError::Conflict(format!(
                         "Property {key} does not exist."
                     )));
                 }
+                self.check_property(ctx, PropertyOperation::Delete, key)?;
+                image.properties.remove(key);
             }
         }
         Ok(())

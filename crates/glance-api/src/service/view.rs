@@ -1,14 +1,19 @@
 //! The image as the API shows it: extra properties first, then core fields.
 
 use super::ImageService;
+use glance_auth::{PropertyOperation, RequestContext};
 use glance_types::{Image, format_timestamp};
 use serde_json::{Map, Value, json};
 
 impl ImageService {
-    /// Renders an image as upstream does (field order, links, optional fields).
-    pub fn view(&self, image: &Image) -> Value {
+    /// Renders an image for `ctx` as upstream does (field order, links,
+    /// optional fields), leaving out extra properties it may not read.
+    pub fn view(&self, ctx: &RequestContext, image: &Image) -> Value {
         let mut m = Map::new();
         for (k, v) in &image.properties {
+            if !self.property_allowed(ctx, PropertyOperation::Read, k) {
+                continue;
+            }
             m.insert(k.clone(), Value::String(v.clone()));
         }
         m.insert("name".into(), json!(image.name));

@@ -258,7 +258,7 @@ pub async fn delete_image(reg: &dyn Registry) {
         .await
         .expect_err("unknown");
     assert!(matches!(err, RegistryError::NotFound(_)), "{err:?}");
-    let mut q = run_query(Scope::Admin, &run, 10);
+    let mut q = run_query(Scope::Admin(None), &run, 10);
     assert!(reg.list_images(&q).await.expect("list").is_empty());
     q.filters
         .push(Filter::Column("status", FilterValue::Eq("deleted".into())));

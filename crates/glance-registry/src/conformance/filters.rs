@@ -156,7 +156,7 @@ pub async fn list_filters(reg: &dyn Registry) {
         ),
     ];
     for (filters, expected) in cases {
-        let mut q = run_query(Scope::Admin, &run, 100);
+        let mut q = run_query(Scope::Admin(None), &run, 100);
         q.filters.extend(filters.clone());
         assert_eq!(
             list_set(reg, &q).await,
@@ -180,10 +180,10 @@ pub async fn list_hides_unlisted(reg: &dyn Registry) {
     let gone = create(reg, &image(None, &run)).await;
     reg.delete_image(&gone.id).await.expect("delete");
 
-    let q = run_query(Scope::Admin, &run, 100);
+    let q = run_query(Scope::Admin(None), &run, 100);
     assert_eq!(list_set(reg, &q).await, id_set(&[&shown]));
     for status in ["killed", "deleted", "pending_delete", "queued"] {
-        let mut q = run_query(Scope::Admin, &run, 100);
+        let mut q = run_query(Scope::Admin(None), &run, 100);
         q.filters.push(Filter::Column("status", eq(status)));
         assert!(list_set(reg, &q).await.is_empty(), "status {status}");
     }

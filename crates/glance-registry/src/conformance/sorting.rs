@@ -101,7 +101,7 @@ async fn sample(reg: &dyn Registry, run: &str, equal_created: bool) -> Vec<Image
 }
 
 fn sorted_query(run: &str, sort: &[(SortKey, SortDir)], limit: u32) -> ListQuery {
-    let mut q = run_query(Scope::Admin, run, limit);
+    let mut q = run_query(Scope::Admin(None), run, limit);
     q.sort = sort.to_vec();
     q
 }
@@ -213,8 +213,8 @@ pub async fn marker_errors(reg: &dyn Registry) {
     let o1 = || Scope::Project(Some("o1".into()));
     let unknown = uuid::Uuid::new_v4().to_string();
     for (q, what) in [
-        (query(Scope::Admin, &unknown), "unknown"),
-        (query(Scope::Admin, &deleted.id), "deleted"),
+        (query(Scope::Admin(None), &unknown), "unknown"),
+        (query(Scope::Admin(None), &deleted.id), "deleted"),
         (query(o1(), &private.id), "private of another project"),
         (query(o1(), &community.id), "community not asked for"),
         (query(o1(), &pending.id), "pending membership"),
@@ -226,7 +226,7 @@ pub async fn marker_errors(reg: &dyn Registry) {
             "{what}: {err:?}"
         );
     }
-    reg.list_images(&query(Scope::Admin, &private.id))
+    reg.list_images(&query(Scope::Admin(None), &private.id))
         .await
         .expect("admin sees every marker");
     let mut q = query(o1(), &community.id);

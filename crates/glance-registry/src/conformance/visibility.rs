@@ -138,18 +138,47 @@ const NAMES: [&str; 13] = [
 use MemberStatusFilter::{Accepted, All as AnyStatus, Pending, Rejected};
 use VisibilityFilter::{All, Only};
 
-/// Admins list every image; `visibility=X` gives every image of X.
+/// Admins list every image but other projects' community images by default;
+/// `visibility=all` lists everything and `visibility=X` every image of X.
 pub async fn visibility_admin(reg: &dyn Registry) {
     let w = world(reg).await;
     let all = w.all();
-    w.expect(reg, Scope::Admin, None, Accepted, &all).await;
-    w.expect(reg, Scope::Admin, Some(All), Accepted, &all).await;
-    w.expect(reg, Scope::Admin, None, Pending, &all).await;
+    // The default list leaves out other projects' community images.
+    let without_community = |owner: Option<&String>| -> Vec<&Image> {
+        all.iter()
+            .copied()
+            .filter(|i| i.visibility != Visibility::Community || i.owner.as_ref() == owner)
+            .collect()
+    };
+    w.expect(
+        reg,
+        Scope::Admin(None),
+        None,
+        Accepted,
+        &without_community(None),
+    )
+    .await;
+    w.expect(
+        reg,
+        Scope::Admin(None),
+        None,
+        Pending,
+        &without_community(None),
+    )
+    .await;
+    let o1 = w.comm_o1.owner.clone();
+    let mine = without_community(o1.as_ref());
+    w.expect(reg, Scope::Admin(o1.clone()), None, Accepted, &mine)
+        .await;
+    w.expect(reg, Scope::Admin(None), Some(All), Accepted, &all)
+        .await;
+    w.expect(reg, Scope::Admin(o1), Some(All), Accepted, &all)
+        .await;
     let of = |v: Visibility| -> Vec<&Image> {
         all.iter().copied().filter(|i| i.visibility == v).collect()
     };
     for v in Visibility::ALL {
-        w.expect(reg, Scope::Admin, Some(Only(v)), Accepted, &of(v))
+        w.expect(reg, Scope::Admin(None), Some(Only(v)), Accepted, &of(v))
             .await;
     }
 }

@@ -75,7 +75,7 @@ pub(crate) fn list_statement(
 }
 
 /// Restricts to what the query's scope may list: admins see everything (of the
-/// asked visibility); a project sees public, own (any visibility), owner-less
+/// asked visibility) but, in the default list, other projects' community images; a project sees public, own (any visibility), owner-less
 /// and member-shared images (per `member_status`), plus every community image
 /// when it asks for `visibility=community` or `all`; no project sees public,
 /// owner-less and (when asked) community images.
@@ -83,8 +83,19 @@ fn push_visibility(st: &mut Statement, query: &ListQuery) {
     if let Some(VisibilityFilter::Only(v)) = query.visibility {
         st.push(" AND visibility = ").bind(v.as_str());
     }
-    let Scope::Project(project) = &query.scope else {
-        return;
+    let project = match &query.scope {
+        Scope::Admin(project) => {
+            if query.visibility.is_none() {
+                st.push(" AND (visibility <> 'community' OR ");
+                match project {
+                    Some(project) => st.push("owner = ").bind(project),
+                    None => st.push("owner IS NULL"),
+                };
+                st.push(")");
+            }
+            return;
+        }
+        Scope::Project(project) => project,
     };
     st.push(" AND (visibility = 'public' OR owner IS NULL");
     if matches!(
@@ -263,7 +274,7 @@ mod tests {
 
     #[test]
     fn unknown_filter_column_is_rejected() {
-        let mut q = ListQuery::new(Scope::Admin, 10);
+        let mut q = ListQuery::new(Scope::Admin(None), 10);
         q.filters
             .push(Filter::Column("deleted", FilterValue::Eq("1".into())));
         assert!(list_statement(&q, None).is_err());
