@@ -86,8 +86,9 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+        # No-auth mode: these benchmarks measure the image and metadata paths, not token validation.
         env.update({"OS_DEFAULT__BIND_HOST": "127.0.0.1", "OS_DEFAULT__BIND_PORT": str(self.port),
-                    "OS_DEFAULT__STATE_PATH": str(self.state)})
+                    "OS_DEFAULT__STATE_PATH": str(self.state), "OS_DEFAULT__AUTH_STRATEGY": "noauth"})
         env.update(extra_env or {})
         self.logpath = self.state.parent / f"glance-api-{self.port}.log"
         self.logf = open(self.logpath, "wb")
