@@ -74,8 +74,9 @@ class Server:
 
 
 @contextlib.contextmanager
-def running_server(tmp_path_factory, extra_conf: str):
-    """Starts glance-api with `extra_conf` added to its [DEFAULT] section; yields a Server."""
+def running_server(tmp_path_factory, extra_conf: str, sections: str = "", port: int | None = None):
+    """Starts glance-api with `extra_conf` added to its [DEFAULT] section and `sections` (further
+    `[section]`s) after it, on `port` (default: a free one); yields a Server."""
     global _server_log
     binary = _find_binary()
     if not binary.is_file():
@@ -83,12 +84,13 @@ def running_server(tmp_path_factory, extra_conf: str):
     base = tmp_path_factory.mktemp("glance-server")
     state = base / "state"
     state.mkdir()
-    port = _free_port()
+    port = port or _free_port()
     conf = base / "glance-api.conf"
     conf.write_text(
         "[DEFAULT]\n"
         + extra_conf
         + f"bind_host = 127.0.0.1\nbind_port = {port}\nstate_path = {state}\n"
+        + sections
     )
     env = _clean_env()
     env.update(
@@ -296,3 +298,184 @@ def parse_props(text: str) -> dict[str, str]:
     assert rows, f"no table in output:\n{text}"
     assert rows[0][:2] == ["Property", "Value"], f"unexpected header {rows[0]} in:\n{text}"
     return {r[0]: r[1] for r in rows[1:]}
+
+
+# ---------------------------------------------------------------- real Keystone (scripts/keystone-server)
+
+KEYSTONE_ADMIN_PASSWORD = "admin-secret"
+KEYSTONE_GLANCE_PASSWORD = "glance-secret"
+KEYSTONE_DEMO_PASSWORD = "demo-secret"
+KEYSTONE_TOKEN_CACHE_TIME = 2
+
+
+class Keystone:
+    """Upstream Keystone on loopback (see scripts/keystone-server), with the glance service user, a `demo`
+    project/user and the `image` service whose endpoints point at `glance_url` (the port is reserved before
+    glance-api starts, so that the catalog can name it)."""
+
+    def __init__(self, port: int, pid: int, directory: Path, glance_port: int, home: Path, cwd: Path):
+        self.port = port
+        self.pid = pid
+        self.dir = directory
+        self.url = f"http://127.0.0.1:{port}/v3"
+        self.glance_port = glance_port
+        self.glance_url = f"http://127.0.0.1:{glance_port}"
+        self.home = home
+        self.cwd = cwd
+
+    def env(self, user: str, password: str, project: str) -> dict:
+        """An openrc: what `source admin-openrc` would export."""
+        return {
+            "OS_AUTH_URL": self.url,
+            "OS_AUTH_TYPE": "password",
+            "OS_USERNAME": user,
+            "OS_PASSWORD": password,
+            "OS_PROJECT_NAME": project,
+            "OS_USER_DOMAIN_NAME": "Default",
+            "OS_PROJECT_DOMAIN_NAME": "Default",
+            "OS_IDENTITY_API_VERSION": "3",
+            "OS_IMAGE_API_VERSION": "2",
+        }
+
+    @property
+    def admin_env(self) -> dict:
+        return self.env("admin", KEYSTONE_ADMIN_PASSWORD, "admin")
+
+    @property
+    def demo_env(self) -> dict:
+        return self.env("demo", KEYSTONE_DEMO_PASSWORD, "demo")
+
+    @property
+    def glance_env(self) -> dict:
+        return self.env("glance", KEYSTONE_GLANCE_PASSWORD, "service")
+
+    def osc(self, env: dict, *args: str) -> Result:
+        return Cli([_tool("openstack")], self.home, self.cwd)(*args, env_extra=env)
+
+    def admin(self, *args: str) -> Result:
+        r = self.osc(self.admin_env, *args)
+        assert r.rc == 0, r
+        return r
+
+    def token(self, env: dict) -> dict:
+        """`openstack token issue` as that user: {'id', 'project_id', 'user_id', ...}."""
+        import json
+
+        r = self.osc(env, "token", "issue", "-f", "json")
+        assert r.rc == 0, r
+        return json.loads(r.out)
+
+    def mint_token(self, user_id: str, project_id: str, expires_in: float) -> str:
+        """A project-scoped Fernet token for `user_id`, made with Keystone's own formatter and key repository
+        (what `token issue` would return) but expiring `expires_in` seconds from now: the expiry is global in
+        keystone.conf, so this is how one token can expire quickly without expiring every other token."""
+        script = (
+            "import datetime, sys\n"
+            "from keystone import conf\n"
+            "conf.configure()\n"
+            "conf.CONF(['--config-file', sys.argv[1]], project='keystone')\n"
+            "conf.auth.setup_authentication()\n"
+            "from keystone.token import token_formatters as tf\n"
+            "from keystone.token.provider import random_urlsafe_str\n"
+            "exp = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=float(sys.argv[4]))\n"
+            "print(tf.TokenFormatter().create_token(sys.argv[2], exp.strftime('%Y-%m-%dT%H:%M:%S.%fZ'),\n"
+            "      [random_urlsafe_str()], tf.ProjectScopedPayload, methods=['password'], project_id=sys.argv[3]))\n"
+        )
+        python = Path(os.environ.get("KEYSTONE_VENV", REPO / ".venv-keystone")) / "bin" / "python"
+        cp = subprocess.run(
+            [str(python), "-W", "ignore", "-c", script, str(self.dir / "keystone.conf"), user_id, project_id, str(expires_in)],
+            capture_output=True, text=True, timeout=120, env=_clean_env(),
+        )
+        assert cp.returncode == 0, cp.stderr
+        return cp.stdout.strip().splitlines()[-1]
+
+    def log_text(self) -> str:
+        out = []
+        for name in ("gunicorn.log", "keystone.log"):
+            p = self.dir / name
+            if p.exists():
+                out.append(f"--- {name} ---\n" + p.read_text(errors="replace")[-10000:])
+        return "\n".join(out)
+
+
+def _stop_pid(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        # the gunicorn master is our grandchild's child: reap it if it is ours, else just poll
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def keystone(tmp_path_factory) -> Keystone:
+    """Keystone from PyPI (.venv-keystone, made by scripts/keystone-server) on a free port, with the
+    service/glance, demo/demo accounts and the image service in the catalog; stopped at the end."""
+    directory = tmp_path_factory.mktemp("keystone")
+    port = _free_port()
+    glance_port = _free_port()
+    t0 = time.monotonic()
+    cp = subprocess.run(
+        [str(REPO / "scripts" / "keystone-server"), str(directory), str(port), KEYSTONE_ADMIN_PASSWORD],
+        env=_clean_env(), capture_output=True, text=True, timeout=900,
+    )
+    if cp.returncode != 0:
+        pytest.fail(f"scripts/keystone-server failed (exit {cp.returncode}):\n{cp.stderr}", pytrace=False)
+    pid = int(cp.stdout.strip().splitlines()[-1])
+    ks = Keystone(port, pid, directory, glance_port, tmp_path_factory.mktemp("home-keystone"),
+                  tmp_path_factory.mktemp("work-keystone"))
+    try:
+        a = ks.admin
+        a("project", "create", "--domain", "default", "service")
+        a("user", "create", "--domain", "default", "--password", KEYSTONE_GLANCE_PASSWORD, "glance")
+        # keystone-manage bootstrap creates the `service` role since 2023.2; create it only if it is missing
+        # (a POST that conflicts is avoided: it is a 500-prone path on SQLite).
+        if ks.osc(ks.admin_env, "role", "show", "service").rc != 0:
+            a("role", "create", "service")
+        a("role", "add", "--project", "service", "--user", "glance", "service")
+        a("role", "add", "--project", "service", "--user", "glance", "admin")
+        a("project", "create", "--domain", "default", "demo")
+        a("user", "create", "--domain", "default", "--password", KEYSTONE_DEMO_PASSWORD, "demo")
+        a("role", "add", "--project", "demo", "--user", "demo", "member")
+        a("service", "create", "--name", "glance", "--description", "OpenStack Image", "image")
+        for interface in ("public", "internal", "admin"):
+            a("endpoint", "create", "--region", "RegionOne", "glance", interface, ks.glance_url)
+    except BaseException:
+        _stop_pid(pid)
+        raise
+    sys.stderr.write(f"\n[keystone on {ks.url}, pid {pid}, ready in {time.monotonic() - t0:.1f}s]\n")
+    try:
+        yield ks
+    finally:
+        _stop_pid(pid)
+
+
+@pytest.fixture(scope="session")
+def glance_keystone_server(keystone, tmp_path_factory) -> Server:
+    """glance-api with `[paste_deploy] flavor = keystone`, validating tokens against `keystone`."""
+    sections = (
+        "[paste_deploy]\n"
+        "flavor = keystone\n"
+        "[keystone_authtoken]\n"
+        f"www_authenticate_uri = {keystone.url}\n"
+        f"auth_url = {keystone.url}\n"
+        "auth_type = password\n"
+        "username = glance\n"
+        f"password = {KEYSTONE_GLANCE_PASSWORD}\n"
+        "project_name = service\n"
+        "user_domain_name = Default\n"
+        "project_domain_name = Default\n"
+        f"token_cache_time = {KEYSTONE_TOKEN_CACHE_TIME}\n"
+    )
+    with running_server(tmp_path_factory, "", sections=sections, port=keystone.glance_port) as server:
+        yield server

@@ -1,11 +1,13 @@
-//! How callers are identified: built-in identity tokens (the default), or
-//! trusted identity headers (no-auth mode, opt-in with
+//! How callers are identified: built-in identity tokens (the default), an
+//! external Keystone (`[paste_deploy] flavor = keystone`), or trusted
+//! identity headers (no-auth mode, opt-in with
 //! `[DEFAULT] auth_strategy = noauth`).
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use glance_auth::RequestContext;
+use glance_auth::{KeystoneError, KeystoneValidator, RequestContext};
 use glance_identity::{Identity, TokenInfo};
+use std::sync::Arc;
 
 /// The authentication mode.
 #[derive(Clone)]
@@ -14,6 +16,9 @@ pub enum Auth {
     Headers,
     /// `X-Auth-Token` must be a token of the built-in identity.
     Builtin(Identity),
+    /// `X-Auth-Token` (and `X-Service-Token`, if sent) are validated by an
+    /// external Keystone.
+    Keystone(Arc<KeystoneValidator>),
 }
 
 /// Paths anyone may call: version discovery, the health check and the
@@ -24,31 +29,58 @@ pub fn is_public(path: &str) -> bool {
         || path.starts_with("/identity/")
 }
 
-/// The caller of a request, or the 401 to answer.
-pub fn authenticate(
+/// The caller of a request, or the 401/503 to answer. `www_authenticate` is
+/// the built-in identity's URL (Keystone mode uses `www_authenticate_uri`).
+pub async fn authenticate(
     auth: &Auth,
     headers: &HeaderMap,
     request_id: &str,
     www_authenticate: &str,
-) -> Result<RequestContext, Unauthorized> {
+) -> Result<RequestContext, Refusal> {
+    let token = header(headers, "x-auth-token");
     match auth {
         Auth::Headers => Ok(RequestContext::from_identity_headers(headers, request_id)),
-        Auth::Builtin(identity) => {
-            let token = headers
-                .get("x-auth-token")
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-                .filter(|t| !t.is_empty());
-            match token.map(|t| identity.validate(t)) {
-                Some(Ok(info)) => Ok(context_from_token(info, request_id)),
-                Some(Err(e)) => {
-                    tracing::info!("rejected token: {e}");
-                    Err(Unauthorized(www_authenticate.to_string()))
+        Auth::Builtin(identity) => match token.map(|t| identity.validate(t)) {
+            Some(Ok(info)) => Ok(context_from_token(info, request_id)),
+            Some(Err(e)) => {
+                tracing::info!("rejected token: {e}");
+                Err(Refusal::Unauthorized(www_authenticate.to_string()))
+            }
+            None => Err(Refusal::Unauthorized(www_authenticate.to_string())),
+        },
+        Auth::Keystone(validator) => {
+            let unauthorized = || Refusal::Unauthorized(validator.www_authenticate_uri().into());
+            let token = token.ok_or_else(unauthorized)?;
+            match validator
+                .authenticate(token, header(headers, "x-service-token"))
+                .await
+            {
+                Ok(auth) => {
+                    if !auth.service_roles.is_empty() {
+                        tracing::debug!(service_roles = ?auth.service_roles, "service token accepted");
+                    }
+                    Ok(auth.context(request_id))
                 }
-                None => Err(Unauthorized(www_authenticate.to_string())),
+                Err(e) if e.is_unauthorized() => {
+                    tracing::info!("rejected token: {e}");
+                    Err(unauthorized())
+                }
+                Err(e) => {
+                    tracing::error!("cannot validate the token, answering 503: {e}");
+                    Err(Refusal::Unavailable(e))
+                }
             }
         }
     }
+}
+
+/// A non-empty header value.
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
 }
 
 /// The request context of a validated token.
@@ -63,14 +95,40 @@ fn context_from_token(info: TokenInfo, request_id: &str) -> RequestContext {
     }
 }
 
-/// A refused caller: answered with keystonemiddleware's 401 (JSON body,
-/// `WWW-Authenticate: Keystone uri="<identity URL>"`).
+/// A refused caller: a 401 shaped as keystonemiddleware's (JSON body,
+/// `WWW-Authenticate: Keystone uri="<identity URL>"`), or its 503 when
+/// Keystone cannot be asked.
 #[derive(Debug)]
-pub struct Unauthorized(String);
+pub enum Refusal {
+    /// No valid token; carries the `WWW-Authenticate` URI.
+    Unauthorized(String),
+    /// Keystone is unreachable or refuses Glance's own credentials.
+    Unavailable(KeystoneError),
+}
 
-impl IntoResponse for Unauthorized {
+impl Refusal {
+    /// The status this refusal answers with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        let www_authenticate = self.0;
+        let www_authenticate = match self {
+            Self::Unauthorized(uri) => uri,
+            Self::Unavailable(_) => {
+                let body = serde_json::json!({"error": {
+                    "code": 503,
+                    "title": "Service unavailable",
+                    "message": "Failed to fetch token data from identity server",
+                }});
+                return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+            }
+        };
         let body = serde_json::json!({"error": {
             "code": 401,
             "title": "Unauthorized",
@@ -86,7 +144,54 @@ impl IntoResponse for Unauthorized {
 
 #[cfg(test)]
 mod tests {
-    use super::is_public;
+    use super::*;
+    use glance_auth::KeystoneConfig;
+    use glance_config::ConfigFile;
+
+    fn keystone_down() -> Auth {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/v3", listener.local_addr().unwrap());
+        drop(listener);
+        let text = format!(
+            "[keystone_authtoken]\nwww_authenticate_uri = http://public/identity\n\
+             auth_url = {url}\nauth_type = password\nusername = glance\n\
+             password = pw\nproject_name = service\n"
+        );
+        let config = ConfigFile::parse(&text, "glance-api.conf").unwrap();
+        let config = KeystoneConfig::from_config(&config).unwrap();
+        Auth::Keystone(Arc::new(KeystoneValidator::new(config).unwrap()))
+    }
+
+    #[tokio::test]
+    async fn keystone_mode_without_token_is_401_with_its_uri() {
+        let refusal = authenticate(
+            &keystone_down(),
+            &HeaderMap::new(),
+            "r",
+            "http://x/identity",
+        )
+        .await
+        .unwrap_err();
+        let response = refusal.into_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            response.headers()[header::WWW_AUTHENTICATE],
+            "Keystone uri=\"http://public/identity\""
+        );
+    }
+
+    #[tokio::test]
+    async fn keystone_unreachable_is_503() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-auth-token", HeaderValue::from_static("tok"));
+        let refusal = authenticate(&keystone_down(), &headers, "r", "http://x/identity")
+            .await
+            .unwrap_err();
+        assert_eq!(refusal.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let response = refusal.into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(response.headers().get(header::WWW_AUTHENTICATE).is_none());
+    }
 
     #[test]
     fn public_paths() {

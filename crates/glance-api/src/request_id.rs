@@ -55,9 +55,12 @@ pub async fn request_id(
             request.headers(),
             &id,
             &format!("{base}/identity"),
-        ) {
+        )
+        .await
+        {
             Ok(ctx) => Some(ctx),
             Err(refused) => {
+                let status = refused.status().as_u16();
                 let mut response = refused.into_response();
                 if let Ok(v) = HeaderValue::from_str(&id) {
                     response.headers_mut().insert(HEADER, v);
@@ -65,7 +68,7 @@ pub async fn request_id(
                 tracing::info!(
                     target: "glance.api.access",
                     request_id = %id,
-                    "\"{method} {path}\" status: 401 len: - time: {:.7}",
+                    "\"{method} {path}\" status: {status} len: - time: {:.7}",
                     started.elapsed().as_secs_f64()
                 );
                 return response;

@@ -7,7 +7,7 @@ use crate::settings::Settings;
 use crate::state::AppState;
 use crate::stores::{StoreEntry, StoreMap};
 use anyhow::{Context, bail};
-use glance_auth::{Policy, PropertyProtections, RuleFormat};
+use glance_auth::{KeystoneConfig, KeystoneValidator, Policy, PropertyProtections, RuleFormat};
 use glance_config::ApiConfig;
 use glance_identity::Identity;
 use glance_registry::{Registry, SqlRegistry};
@@ -172,8 +172,10 @@ pub fn auth_url(config: &ApiConfig) -> String {
     format!("{base}/identity/v3")
 }
 
-/// The authentication mode: the built-in identity unless
-/// `[DEFAULT] auth_strategy = noauth`. On the first start the built-in
+/// The authentication mode: an external Keystone when `[paste_deploy]
+/// flavor` starts with `keystone` (credentials from `[keystone_authtoken]`;
+/// Keystone is first contacted by the first request), else the built-in
+/// identity unless `[DEFAULT] auth_strategy = noauth`. On the first start the built-in
 /// identity creates the admin user and project and writes `admin-openrc`.
 pub fn build_auth(config: &ApiConfig) -> anyhow::Result<Auth> {
     if let Some(flavor) = config
@@ -182,11 +184,16 @@ pub fn build_auth(config: &ApiConfig) -> anyhow::Result<Auth> {
         .as_deref()
         .filter(|f| f.starts_with("keystone"))
     {
-        bail!(
-            "[paste_deploy] flavor = {flavor}: validating tokens against an external Keystone is not \
-             available in this build yet; use the built-in identity (the default) or \
-             [DEFAULT] auth_strategy = noauth"
+        let keystone = KeystoneConfig::from_config(&config.raw)
+            .with_context(|| format!("[paste_deploy] flavor = {flavor}"))?;
+        tracing::info!(
+            "authentication: Keystone at {} (service user '{}', token_cache_time {}s)",
+            keystone.auth_url,
+            keystone.username,
+            keystone.token_cache_time.as_secs()
         );
+        let validator = KeystoneValidator::new(keystone).context("cannot set up Keystone")?;
+        return Ok(Auth::Keystone(Arc::new(validator)));
     }
     match config.raw.get_string("DEFAULT", "auth_strategy").as_deref() {
         Some("noauth") => {

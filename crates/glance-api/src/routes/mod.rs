@@ -68,7 +68,7 @@ pub fn router(state: AppState) -> Router {
             "/identity",
             identity.router(state.images.settings().public_endpoint.clone()),
         ),
-        Auth::Headers => v2,
+        Auth::Headers | Auth::Keystone(_) => v2,
     };
     let v2 = v2
         .fallback(versions::fallback)
