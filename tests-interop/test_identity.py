@@ -98,6 +98,7 @@ def test_05_share_with_a_second_project(cli, admin_env, manage, qcow2_file):
     r = manage("project-create", "demo")
     assert r.returncode == 0, r
     demo_project = r.stdout.strip().split()[-1]
+    STATE["demo_project"] = demo_project
     r = manage("user-create", "demo", "--password", "demo-secret")
     assert r.returncode == 0, r
     r = manage("role-add", "--user", "demo", "--project", "demo", "member")
@@ -121,4 +122,33 @@ def test_05_share_with_a_second_project(cli, admin_env, manage, qcow2_file):
     r = glance("image-delete", image, env_extra=demo_env)
     assert r.rc != 0, r
     r = glance("image-delete", image, env_extra=admin_env)
+    assert r.rc == 0, r
+
+
+def test_06_share_with_openstackclient(cli, admin_env, qcow2_file):
+    """The same sharing flow with openstackclient: create --shared, add project, accept, save, delete."""
+    if "demo_project" not in STATE:
+        pytest.skip("the demo project was not created")
+    osc = cli["openstack"]
+    demo_env = dict(admin_env, OS_USERNAME="demo", OS_PASSWORD="demo-secret", OS_PROJECT_NAME="demo")
+    r = osc("image", "create", "--file", str(qcow2_file), "--disk-format", "qcow2", "--container-format",
+            "bare", "--shared", "osc-shared", "-f", "value", "-c", "id", env_extra=admin_env)
+    assert r.rc == 0, r
+    image = r.out.strip()
+    r = osc("image", "show", image, env_extra=demo_env)
+    assert r.rc != 0, r
+    r = osc("image", "add", "project", image, STATE["demo_project"], env_extra=admin_env)
+    assert r.rc == 0, r
+    r = osc("image", "set", "--accept", image, env_extra=demo_env)
+    assert r.rc == 0, r
+    r = osc("image", "list", "-f", "value", "-c", "ID", env_extra=demo_env)
+    assert r.rc == 0 and image in r.out.split(), r
+    with tempfile.TemporaryDirectory() as d:
+        out = Path(d) / "out.img"
+        r = osc("image", "save", "--file", str(out), image, env_extra=demo_env)
+        assert r.rc == 0, r
+        assert digest(out, "sha512") == digest(qcow2_file, "sha512")
+    r = osc("image", "delete", image, env_extra=demo_env)
+    assert r.rc != 0, r
+    r = osc("image", "delete", image, env_extra=admin_env)
     assert r.rc == 0, r
