@@ -29,13 +29,14 @@ pub fn is_public(path: &str) -> bool {
         || path.starts_with("/identity/")
 }
 
-/// The caller of a request, or the 401/503 to answer. `www_authenticate` is
-/// the built-in identity's URL (Keystone mode uses `www_authenticate_uri`).
+/// The caller of a request, or the 401/503 to answer. `identity_uri` gives the
+/// built-in identity's URL for a 401, computed only when one is answered
+/// (Keystone mode uses `www_authenticate_uri`).
 pub async fn authenticate(
     auth: &Auth,
     headers: &HeaderMap,
     request_id: &str,
-    www_authenticate: &str,
+    identity_uri: impl FnOnce() -> String,
 ) -> Result<RequestContext, Refusal> {
     let token = header(headers, "x-auth-token");
     match auth {
@@ -44,9 +45,9 @@ pub async fn authenticate(
             Some(Ok(info)) => Ok(context_from_token(info, request_id)),
             Some(Err(e)) => {
                 tracing::info!("rejected token: {e}");
-                Err(Refusal::Unauthorized(www_authenticate.to_string()))
+                Err(Refusal::Unauthorized(identity_uri()))
             }
-            None => Err(Refusal::Unauthorized(www_authenticate.to_string())),
+            None => Err(Refusal::Unauthorized(identity_uri())),
         },
         Auth::Keystone(validator) => {
             let unauthorized = || Refusal::Unauthorized(validator.www_authenticate_uri().into());
@@ -164,12 +165,9 @@ mod tests {
 
     #[tokio::test]
     async fn keystone_mode_without_token_is_401_with_its_uri() {
-        let refusal = authenticate(
-            &keystone_down(),
-            &HeaderMap::new(),
-            "r",
-            "http://x/identity",
-        )
+        let refusal = authenticate(&keystone_down(), &HeaderMap::new(), "r", || {
+            "http://x/identity".to_string()
+        })
         .await
         .unwrap_err();
         let response = refusal.into_response();
@@ -184,9 +182,11 @@ mod tests {
     async fn keystone_unreachable_is_503() {
         let mut headers = HeaderMap::new();
         headers.insert("x-auth-token", HeaderValue::from_static("tok"));
-        let refusal = authenticate(&keystone_down(), &headers, "r", "http://x/identity")
-            .await
-            .unwrap_err();
+        let refusal = authenticate(&keystone_down(), &headers, "r", || {
+            "http://x/identity".to_string()
+        })
+        .await
+        .unwrap_err();
         assert_eq!(refusal.status(), StatusCode::SERVICE_UNAVAILABLE);
         let response = refusal.into_response();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);

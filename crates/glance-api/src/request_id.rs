@@ -47,48 +47,33 @@ pub async fn request_id(
         _ => format!("req-{}", uuid::Uuid::new_v4()),
     };
     let ctx = if auth::is_public(request.uri().path()) {
-        None
+        Ok(None)
     } else {
-        let base = base_url(&state, request.headers());
-        match auth::authenticate(
-            &state.auth,
-            request.headers(),
-            &id,
-            &format!("{base}/identity"),
-        )
-        .await
-        {
-            Ok(ctx) => Some(ctx),
-            Err(refused) => {
-                let status = refused.status().as_u16();
-                let mut response = refused.into_response();
-                if let Ok(v) = HeaderValue::from_str(&id) {
-                    response.headers_mut().insert(HEADER, v);
-                }
-                tracing::info!(
-                    target: "glance.api.access",
-                    request_id = %id,
-                    "\"{method} {path}\" status: {status} len: - time: {:.7}",
-                    started.elapsed().as_secs_f64()
-                );
-                return response;
-            }
-        }
+        let headers = request.headers();
+        let identity_uri = || format!("{}/identity", base_url(&state, headers));
+        auth::authenticate(&state.auth, headers, &id, identity_uri)
+            .await
+            .map(Some)
     };
-    let (user, project) = ctx
-        .as_ref()
-        .map(|c| (c.user_id.clone(), c.project_id.clone()))
-        .unwrap_or_default();
+    let (user, project) = match &ctx {
+        Ok(Some(c)) => (c.user_id.clone(), c.project_id.clone()),
+        _ => (None, None),
+    };
     let span = tracing::info_span!(
         "request",
         request_id = %id,
         user = %user.as_deref().unwrap_or("-"),
         project = %project.as_deref().unwrap_or("-"),
     );
-    if let Some(ctx) = ctx {
-        request.extensions_mut().insert(ctx);
-    }
-    let mut response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
+    let mut response = match ctx {
+        Err(refused) => refused.into_response(),
+        Ok(ctx) => {
+            if let Some(ctx) = ctx {
+                request.extensions_mut().insert(ctx);
+            }
+            tracing::Instrument::instrument(next.run(request), span.clone()).await
+        }
+    };
     let is_v2 = path.starts_with("/v2");
     if is_v2 && let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(HEADER, v);

@@ -125,11 +125,7 @@ pub fn build_settings(config: &ApiConfig) -> anyhow::Result<Settings> {
         show_multiple_locations: d.show_multiple_locations,
         image_property_quota: d.image_property_quota,
         image_tag_quota: d.image_tag_quota,
-        image_member_quota: config
-            .raw
-            .get_parsed("DEFAULT", "image_member_quota")
-            .context("invalid image_member_quota")?
-            .unwrap_or(128),
+        image_member_quota: d.image_member_quota,
         public_endpoint: d.public_endpoint.clone(),
         max_request_id_length: d.max_request_id_length,
         ..Settings::default()

@@ -40,6 +40,8 @@ pub struct DefaultConfig {
     pub image_property_quota: i64,
     /// `image_tag_quota`: max tags per image (negative = unlimited). Default 128.
     pub image_tag_quota: i64,
+    /// `image_member_quota`: max members per image (negative = unlimited). Default 128.
+    pub image_member_quota: i64,
     /// `image_location_quota`: max locations per image (negative = unlimited). Default 10.
     pub image_location_quota: i64,
     /// `public_endpoint`: base URL advertised in version links. Default unset
@@ -87,6 +89,9 @@ impl DefaultConfig {
                 .get_parsed(SECTION, "image_property_quota")?
                 .unwrap_or(128),
             image_tag_quota: raw.get_parsed(SECTION, "image_tag_quota")?.unwrap_or(128),
+            image_member_quota: raw
+                .get_parsed(SECTION, "image_member_quota")?
+                .unwrap_or(128),
             image_location_quota: raw
                 .get_parsed(SECTION, "image_location_quota")?
                 .unwrap_or(10),

@@ -97,3 +97,36 @@ fn id_set(images: &[&Image]) -> Vec<String> {
     v.sort();
     v
 }
+
+/// Calls `$m!(check, check, ...)` with the name of every conformance check, so
+/// each backend's test file generates one test per check from this single list.
+#[macro_export]
+macro_rules! for_each_conformance_check {
+    ($m:ident) => {
+        $m!(
+            create_and_get,
+            duplicate_ids,
+            get_missing,
+            update_every_field,
+            update_expect_status,
+            delete_image,
+            health,
+            cas_race,
+            concurrent_property_updates,
+            tags,
+            list_filters,
+            list_hides_unlisted,
+            sort_every_key,
+            pagination_walk,
+            marker_errors,
+            visibility_admin,
+            visibility_project,
+            visibility_member_status,
+            visibility_no_project,
+            members_create_and_list,
+            members_duplicate,
+            members_update,
+            members_delete,
+        );
+    };
+}

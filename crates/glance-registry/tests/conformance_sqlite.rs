@@ -26,31 +26,7 @@ macro_rules! checks {
     };
 }
 
-checks!(
-    create_and_get,
-    duplicate_ids,
-    get_missing,
-    update_every_field,
-    update_expect_status,
-    delete_image,
-    health,
-    cas_race,
-    concurrent_property_updates,
-    tags,
-    list_filters,
-    list_hides_unlisted,
-    sort_every_key,
-    pagination_walk,
-    marker_errors,
-    visibility_admin,
-    visibility_project,
-    visibility_member_status,
-    visibility_no_project,
-    members_create_and_list,
-    members_duplicate,
-    members_update,
-    members_delete,
-);
+glance_registry::for_each_conformance_check!(checks);
 
 #[tokio::test]
 async fn migrate_twice_is_a_no_op() {

@@ -53,13 +53,8 @@ impl TestServer {
             images: Arc::new(service),
             auth: glance_api::auth::Auth::Headers,
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            axum::serve(listener, router(state)).await.unwrap();
-        });
         Self {
-            base: format!("http://{addr}"),
+            base: serve(state).await,
             client: Client::new(),
             dir,
             datadir,
@@ -131,6 +126,19 @@ impl TestServer {
             })
             .unwrap_or_default()
     }
+}
+
+/// Serves `state` on an ephemeral loopback port; returns its base URL.
+pub async fn serve(state: AppState) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router(state)).await.unwrap() });
+    base
+}
+
+/// Builds the application from `config` (the composition root) and serves it.
+pub async fn serve_config(config: &glance_config::ApiConfig) -> String {
+    serve(glance_api::startup::build(config).await.unwrap()).await
 }
 
 pub fn md5_hex(data: &[u8]) -> String {

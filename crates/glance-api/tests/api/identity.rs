@@ -1,6 +1,5 @@
 //! The default mode: the built-in identity issues tokens, every /v2 call needs one.
 
-use glance_api::router;
 use glance_config::ApiConfig;
 use reqwest::Client;
 use serde_json::{Value, json};
@@ -30,9 +29,7 @@ async fn tokens_are_required_and_scoped() {
         std::fs::metadata(&openrc).unwrap().permissions().mode() & 0o777,
         0o600
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router(state)).await.unwrap() });
+    let base = crate::common::serve(state).await;
     let c = Client::new();
 
     // No token, a garbage token: 401 as keystonemiddleware answers.

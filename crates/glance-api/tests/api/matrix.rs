@@ -9,7 +9,6 @@
 //! listed cell that starts to pass fails the test until it is removed.
 
 use crate::common::{TestServer, data};
-use glance_api::router;
 use glance_config::ApiConfig;
 use reqwest::{Method, RequestBuilder};
 use serde_json::{Value, json};
@@ -564,10 +563,7 @@ async fn anonymous_gets_401_everywhere() {
         dir.path().display().to_string(),
     )];
     let config = ApiConfig::load(&[], env).unwrap();
-    let state = glance_api::startup::build(&config).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router(state)).await.unwrap() });
+    let base = crate::common::serve_config(&config).await;
     let c = reqwest::Client::new();
 
     let auth = json!({"auth": {

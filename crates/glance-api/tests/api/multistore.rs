@@ -1,7 +1,6 @@
 //! A configuration file with two file backends, wired by the composition root.
 
 use crate::common::data;
-use glance_api::router;
 use glance_config::ApiConfig;
 use reqwest::Client;
 use serde_json::{Value, json};
@@ -23,10 +22,7 @@ async fn two_backends_from_a_config_file() {
     )
     .unwrap();
     let config = ApiConfig::load(&[conf], Vec::<(String, String)>::new()).unwrap();
-    let state = glance_api::startup::build(&config).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router(state)).await.unwrap() });
+    let base = crate::common::serve_config(&config).await;
     let c = Client::new();
 
     let stores: Value = c

@@ -2,7 +2,6 @@
 //! operator's `[oslo_policy] policy_file` overriding them.
 
 use crate::common::{TestServer, Who, data};
-use glance_api::router;
 use glance_config::ApiConfig;
 use reqwest::{Client, Method};
 use serde_json::{Value, json};
@@ -73,10 +72,7 @@ async fn an_operator_policy_file_overrides_defaults() {
     )
     .unwrap();
     let config = ApiConfig::load(&[conf], Vec::<(String, String)>::new()).unwrap();
-    let state = glance_api::startup::build(&config).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router(state)).await.unwrap() });
+    let base = crate::common::serve_config(&config).await;
     let c = Client::new();
     let member = |rb: reqwest::RequestBuilder| {
         rb.header("X-Project-Id", "p1")

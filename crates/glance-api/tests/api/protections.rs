@@ -1,7 +1,6 @@
 //! Property protections (`property_protection_file`): who may create, read,
 //! update and delete which extra properties.
 
-use glance_api::router;
 use glance_config::ApiConfig;
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
@@ -41,9 +40,7 @@ async fn start(rules: &str) -> anyhow::Result<(tempfile::TempDir, String)> {
     )?;
     let config = ApiConfig::load(&[conf], Vec::<(String, String)>::new())?;
     let state = glance_api::startup::build(&config).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(async move { axum::serve(listener, router(state)).await.unwrap() });
+    let base = crate::common::serve(state).await;
     Ok((dir, base))
 }
 
