@@ -3,7 +3,8 @@
 
   python3 bench/run.py data [--size 1GiB]          upload/download vs sha512sum/cat, peak RSS, CPU per GiB
   python3 bench/run.py list [--counts 1000,100000] list/show req/s and p50/p99 at several image counts
-  python3 bench/run.py all                          both
+  python3 bench/run.py auth                         the cost of token validation (built-in identity, Keystone)
+  python3 bench/run.py all                          data and list
 
 Uses the release binaries target/release/glance-api and target/release/glance-bench (built unless --no-build),
 curl for the data transfers, and only loopback addresses.
@@ -81,14 +82,14 @@ def proc_status_kib(pid: int, key: str) -> int:
 
 
 class Server:
-    def __init__(self, binary: Path, workdir: Path, extra_env: dict | None = None):
+    def __init__(self, binary: Path, workdir: Path, extra_env: dict | None = None, auth: str = "noauth"):
         self.state = Path(tempfile.mkdtemp(prefix="state-", dir=workdir))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
-        # No-auth mode: these benchmarks measure the image and metadata paths, not token validation.
+        # No-auth mode unless told: data and list measure the image and metadata paths, not token validation.
         env.update({"OS_DEFAULT__BIND_HOST": "127.0.0.1", "OS_DEFAULT__BIND_PORT": str(self.port),
-                    "OS_DEFAULT__STATE_PATH": str(self.state), "OS_DEFAULT__AUTH_STRATEGY": "noauth"})
+                    "OS_DEFAULT__STATE_PATH": str(self.state), "OS_DEFAULT__AUTH_STRATEGY": auth})
         env.update(extra_env or {})
         self.logpath = self.state.parent / f"glance-api-{self.port}.log"
         self.logf = open(self.logpath, "wb")
@@ -121,9 +122,10 @@ class Server:
         self.logf.close()
         shutil.rmtree(self.state, ignore_errors=True)
 
-    def post_json(self, path: str, body: dict) -> dict:
+    def post_json(self, path: str, body: dict, token: str | None = None) -> dict:
+        headers = {"Content-Type": "application/json"} | ({"X-Auth-Token": token} if token else {})
         req = urllib.request.Request(self.url + path, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+                                     headers=headers)
         with urllib.request.urlopen(req, timeout=30) as r:
             return json.loads(r.read())
 
@@ -293,9 +295,99 @@ def bench_list(api: Path, tool: Path, counts: list[int], workdir: Path, duration
     return "\n".join(out)
 
 
+# ------------------------------------------------------------------------------------------------ auth
+
+KEYSTONE_PASSWORD = "bench-admin-secret"
+
+
+def password_token(auth_url: str, user: str, password: str, project: str) -> str:
+    """A project-scoped token from `POST {auth_url}/auth/tokens` (Keystone v3 password method)."""
+    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+        "name": user, "domain": {"id": "default"}, "password": password}}},
+        "scope": {"project": {"name": project, "domain": {"id": "default"}}}}}
+    req = urllib.request.Request(auth_url + "/auth/tokens", data=json.dumps(body).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return r.headers["X-Subject-Token"]
+
+
+def bench_auth(api: Path, tool: Path, workdir: Path, duration: float, conc: int) -> str:
+    """`GET /v2/images/{id}` on three servers in one run: no auth (the yardstick), the built-in identity and a
+    real Keystone (warm token cache). The difference in latency and server CPU per request is what validating
+    the token adds."""
+    ks_dir = workdir / "keystone"
+    ks_port = free_port()
+    log(f"starting Keystone (scripts/keystone-server) on 127.0.0.1:{ks_port}")
+    cp = subprocess.run([str(REPO / "scripts" / "keystone-server"), str(ks_dir), str(ks_port), KEYSTONE_PASSWORD],
+                        capture_output=True, text=True)
+    if cp.returncode != 0:
+        sys.exit(f"scripts/keystone-server failed ({cp.returncode}):\n{cp.stderr}")
+    ks_pid = int(cp.stdout.split()[-1])
+    ks_url = f"http://127.0.0.1:{ks_port}/v3"
+    modes = {
+        "noauth": ("noauth", {}),
+        "built-in identity": ("builtin", {}),
+        "Keystone (warm cache)": ("noauth", {
+            "OS_PASTE_DEPLOY__FLAVOR": "keystone",
+            "OS_KEYSTONE_AUTHTOKEN__WWW_AUTHENTICATE_URI": ks_url,
+            "OS_KEYSTONE_AUTHTOKEN__AUTH_URL": ks_url,
+            "OS_KEYSTONE_AUTHTOKEN__AUTH_TYPE": "password",
+            "OS_KEYSTONE_AUTHTOKEN__USERNAME": "admin",
+            "OS_KEYSTONE_AUTHTOKEN__PASSWORD": KEYSTONE_PASSWORD,
+            "OS_KEYSTONE_AUTHTOKEN__PROJECT_NAME": "admin",
+            "OS_KEYSTONE_AUTHTOKEN__USER_DOMAIN_NAME": "Default",
+            "OS_KEYSTONE_AUTHTOKEN__PROJECT_DOMAIN_NAME": "Default",
+        }),
+    }
+    rows, base = [], {}
+    try:
+        for label, (strategy, env) in modes.items():
+            srv = Server(api, workdir, extra_env=env, auth=strategy)
+            try:
+                if label.startswith("built-in"):
+                    openrc = (srv.state / "admin-openrc").read_text()
+                    pw = re.search(r"OS_PASSWORD='?([^'\n]+)'?", openrc).group(1)
+                    token = password_token(srv.url + "/identity/v3", "admin", pw, "admin")
+                elif label.startswith("Keystone"):
+                    token = password_token(ks_url, "admin", KEYSTONE_PASSWORD, "admin")
+                else:
+                    token = None
+                header = ["--header", f"X-Auth-Token: {token}"] if token else []
+                image = srv.post_json("/v2/images", {"name": "bench-auth", "disk_format": "raw",
+                                                     "container_format": "bare"}, token)
+                path = ["--path", f"/v2/images/{image['id']}"]
+                for c in (1, conc):
+                    cpu0 = proc_cpu_seconds(srv.pid)
+                    r = run_tool(tool, ["load", "--url", srv.url, "--concurrency", str(c), "--duration",
+                                        str(duration), "--label", label] + path + header)
+                    cpu = proc_cpu_seconds(srv.pid) - cpu0
+                    if r["errors"]:
+                        sys.exit(f"{label}: {r['errors']} errors, first: {r['first_error']}")
+                    cpu_ms = 1000 * cpu / max(1, r["requests"])
+                    if label == "noauth":
+                        base[c] = (r["p50_ms"], cpu_ms)
+                    p50_0, cpu_0 = base[c]
+                    rows.append([label, str(c), f"{r['rps']:,.0f}", f"{r['p50_ms']:.3f}", f"{r['p99_ms']:.3f}",
+                                 f"{cpu_ms:.3f}", f"{r['p50_ms'] - p50_0:+.3f}", f"{cpu_ms - cpu_0:+.3f}"])
+                    log(f"  {label} x{c}: {r['rps']:.0f} req/s p50 {r['p50_ms']:.3f} ms")
+            finally:
+                srv.stop()
+    finally:
+        try:
+            os.killpg(ks_pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        shutil.rmtree(ks_dir, ignore_errors=True)
+    return "\n".join([
+        f"Token validation: GET /v2/images/{{id}}, {duration:.0f} s per row (server: {api})",
+        table(rows, ["auth", "connections", "req/s", "p50 ms", "p99 ms", "server CPU-ms/req",
+                     "p50 added ms", "CPU-ms added"]),
+    ])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=["data", "list", "all"])
+    ap.add_argument("what", choices=["data", "list", "auth", "all"])
     ap.add_argument("--size", type=parse_size, default=parse_size("1GiB"), help="data file size (default 1GiB)")
     ap.add_argument("--counts", default="1000,100000", help="image counts for list/show (default 1000,100000)")
     ap.add_argument("--duration", type=float, default=10.0, help="seconds per list/show measurement")
@@ -322,6 +414,9 @@ def main() -> None:
             counts = [int(c.replace("_", "")) for c in a.counts.split(",") if c.strip()]
             reports.append(bench_list(api, tool, counts, workdir, a.duration, a.concurrency, a.seed_concurrency))
             print(("\n" if a.what == "all" else "") + reports[-1], flush=True)
+        if a.what == "auth":
+            reports.append(bench_auth(api, tool, workdir, a.duration, a.concurrency))
+            print(reports[-1], flush=True)
     finally:
         if not a.keep_file:
             shutil.rmtree(workdir, ignore_errors=True)

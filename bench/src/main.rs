@@ -39,6 +39,9 @@ enum Cmd {
         /// Append the created ids, one a line, to this file.
         #[arg(long)]
         ids_out: Option<std::path::PathBuf>,
+        /// Extra request header `Name: value` (repeatable), e.g. `X-Auth-Token: …`.
+        #[arg(long = "header", value_parser = parse_header)]
+        headers: Vec<(String, String)>,
     },
     /// Measure GET requests per second and latency.
     Load {
@@ -66,6 +69,9 @@ enum Cmd {
         /// Label echoed in the JSON output.
         #[arg(long, default_value = "")]
         label: String,
+        /// Extra request header `Name: value` (repeatable), e.g. `X-Auth-Token: …`.
+        #[arg(long = "header", value_parser = parse_header)]
+        headers: Vec<(String, String)>,
     },
 }
 
@@ -87,8 +93,27 @@ fn check_loopback(url: &str) -> Result<()> {
     Ok(())
 }
 
-fn client(concurrency: usize) -> Result<reqwest::Client> {
+/// Parses a `--header` argument, `Name: value`.
+fn parse_header(arg: &str) -> Result<(String, String), String> {
+    let (name, value) = arg
+        .split_once(':')
+        .ok_or_else(|| format!("expected `Name: value`, got {arg:?}"))?;
+    let name = name.trim();
+    reqwest::header::HeaderName::from_bytes(name.as_bytes())
+        .map_err(|e| format!("bad header name {name:?}: {e}"))?;
+    Ok((name.to_string(), value.trim().to_string()))
+}
+
+fn client(concurrency: usize, headers: &[(String, String)]) -> Result<reqwest::Client> {
+    let mut map = reqwest::header::HeaderMap::new();
+    for (name, value) in headers {
+        map.insert(
+            reqwest::header::HeaderName::from_bytes(name.as_bytes())?,
+            reqwest::header::HeaderValue::from_str(value)?,
+        );
+    }
     Ok(reqwest::Client::builder()
+        .default_headers(map)
         .pool_max_idle_per_host(concurrency * 2)
         .timeout(Duration::from_secs(60))
         .build()?)
@@ -100,9 +125,10 @@ async fn seed(
     concurrency: usize,
     prefix: String,
     ids_out: Option<std::path::PathBuf>,
+    headers: Vec<(String, String)>,
 ) -> Result<()> {
     check_loopback(&url)?;
-    let client = client(concurrency)?;
+    let client = client(concurrency, &headers)?;
     let next = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let endpoint = format!("{}/v2/images", url.trim_end_matches('/'));
@@ -200,6 +226,7 @@ async fn load(
     max_requests: u64,
     warmup: f64,
     label: String,
+    headers: Vec<(String, String)>,
 ) -> Result<()> {
     check_loopback(&url)?;
     if let Some(f) = paths_file {
@@ -216,7 +243,7 @@ async fn load(
     }
     let base = url.trim_end_matches('/').to_string();
     let urls: Arc<Vec<String>> = Arc::new(paths.iter().map(|p| format!("{base}{p}")).collect());
-    let client = client(concurrency)?;
+    let client = client(concurrency, &headers)?;
     let cursor = Arc::new(AtomicUsize::new(0));
     let issued = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
@@ -323,7 +350,8 @@ async fn main() -> Result<()> {
             concurrency,
             name_prefix,
             ids_out,
-        } => seed(url, count, concurrency, name_prefix, ids_out).await,
+            headers,
+        } => seed(url, count, concurrency, name_prefix, ids_out, headers).await,
         Cmd::Load {
             url,
             paths,
@@ -333,6 +361,7 @@ async fn main() -> Result<()> {
             max_requests,
             warmup,
             label,
+            headers,
         } => {
             load(
                 url,
@@ -343,6 +372,7 @@ async fn main() -> Result<()> {
                 max_requests,
                 warmup,
                 label,
+                headers,
             )
             .await
         }

@@ -57,10 +57,11 @@ pub async fn authenticate(
                 .await
             {
                 Ok(auth) => {
-                    if !auth.service_roles.is_empty() {
-                        tracing::debug!(service_roles = ?auth.service_roles, "service token accepted");
+                    let ctx = auth.context(request_id);
+                    if !ctx.service_roles.is_empty() {
+                        tracing::debug!(service_roles = ?ctx.service_roles, "service token accepted");
                     }
-                    Ok(auth.context(request_id))
+                    Ok(ctx)
                 }
                 Err(e) if e.is_unauthorized() => {
                     tracing::info!("rejected token: {e}");
@@ -92,6 +93,7 @@ fn context_from_token(info: TokenInfo, request_id: &str) -> RequestContext {
         user_id: Some(info.user_id),
         project_id: info.project_id,
         is_admin: roles.iter().any(|r| r == "admin"),
+        service_roles: Vec::new(),
         roles,
     }
 }

@@ -183,6 +183,7 @@ mod tests {
             project_id: Some(p.into()),
             roles: vec!["member".into(), "reader".into()],
             is_admin: false,
+            service_roles: Vec::new(),
         }
     }
 

@@ -78,6 +78,7 @@ fn context(roles: &[&str], project: &str) -> RequestContext {
         project_id: Some(project.into()),
         roles: roles.iter().map(|r| r.to_string()).collect(),
         is_admin: roles.contains(&"admin"),
+        service_roles: Vec::new(),
     }
 }
 

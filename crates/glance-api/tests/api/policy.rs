@@ -59,7 +59,7 @@ async fn an_operator_policy_file_overrides_defaults() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("policy.yaml"),
-        "\"delete_image\": \"role:admin\"\n",
+        "\"delete_image\": \"role:admin or service_roles:service\"\n",
     )
     .unwrap();
     let conf = dir.path().join("glance-api.conf");
@@ -78,20 +78,31 @@ async fn an_operator_policy_file_overrides_defaults() {
         rb.header("X-Project-Id", "p1")
             .header("X-Roles", "member,reader")
     };
-    let v: Value = member(c.post(format!("{base}/v2/images")))
-        .json(&json!({"name": "x"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = v["id"].as_str().unwrap();
+    let create = || async {
+        let v: Value = member(c.post(format!("{base}/v2/images")))
+            .json(&json!({"name": "x"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v["id"].as_str().unwrap().to_string()
+    };
+    let id = create().await;
     let r = member(c.delete(format!("{base}/v2/images/{id}")))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+    // The service token's roles (X-Service-Roles) are `service_roles`.
+    let by_service = create().await;
+    let r = member(c.delete(format!("{base}/v2/images/{by_service}")))
+        .header("X-Service-Roles", "service")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
     let r = c
         .delete(format!("{base}/v2/images/{id}"))
         .send()

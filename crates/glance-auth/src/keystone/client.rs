@@ -28,7 +28,17 @@ pub(super) enum Validation {
     ServiceTokenRefused,
 }
 
-/// Plain HTTP to one Keystone.
+/// Reads a PEM file named in `[keystone_authtoken]`.
+fn read(path: &std::path::Path) -> Result<Vec<u8>, KeystoneError> {
+    std::fs::read(path).map_err(|e| tls_error(path, e))
+}
+
+/// A TLS file that cannot be used: the service cannot reach Keystone.
+fn tls_error(path: &std::path::Path, e: impl std::fmt::Display) -> KeystoneError {
+    KeystoneError::Unavailable(format!("{}: {e}", path.display()))
+}
+
+/// HTTP or HTTPS to one Keystone.
 pub(super) struct Client {
     http: reqwest::Client,
     v3: String,
@@ -36,9 +46,23 @@ pub(super) struct Client {
 
 impl Client {
     pub fn new(config: &KeystoneConfig) -> Result<Self, KeystoneError> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(config.http_connect_timeout)
             .timeout(Duration::from_secs(30))
+            .tls_danger_accept_invalid_certs(config.insecure);
+        if let Some(path) = &config.cafile {
+            for cert in reqwest::Certificate::from_pem_bundle(&read(path)?)
+                .map_err(|e| tls_error(path, e))?
+            {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        if let Some((cert, key)) = &config.client_cert {
+            let identity = reqwest::Identity::from_pkcs8_pem(&read(cert)?, &read(key)?)
+                .map_err(|e| tls_error(cert, e))?;
+            builder = builder.identity(identity);
+        }
+        let http = builder
             .build()
             .map_err(|e| KeystoneError::Unavailable(format!("HTTP client: {e}")))?;
         Ok(Self {

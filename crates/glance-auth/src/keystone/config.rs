@@ -2,6 +2,7 @@
 //! validate tokens with (keystonemiddleware's option names and defaults).
 
 use glance_config::{ConfigError, ConfigFile};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// The config section read by [`KeystoneConfig::from_config`].
@@ -37,6 +38,14 @@ pub struct KeystoneConfig {
     /// `http_connect_timeout` in seconds (default 5 s here; keystonemiddleware
     /// leaves it unset).
     pub http_connect_timeout: Duration,
+    /// `cafile`: PEM certificates trusted for an `https://` Keystone, beside
+    /// the system's.
+    pub cafile: Option<PathBuf>,
+    /// `insecure`: do not verify Keystone's certificate (default false).
+    pub insecure: bool,
+    /// `certfile` and `keyfile`: a PEM client certificate and its PKCS#8 key,
+    /// for a Keystone that asks for one.
+    pub client_cert: Option<(PathBuf, PathBuf)>,
 }
 
 /// A `[keystone_authtoken]` that cannot be used.
@@ -48,9 +57,12 @@ pub enum KeystoneConfigError {
     /// `auth_type` is not `password`.
     #[error("[{SECTION}] auth_type = {0}: only 'password' is supported")]
     AuthType(String),
-    /// `auth_url` is not an `http://` URL.
-    #[error("[{SECTION}] auth_url = {0}: only plain http:// URLs are supported in this build")]
+    /// `auth_url` is neither an `http://` nor an `https://` URL.
+    #[error("[{SECTION}] auth_url = {0}: an http:// or https:// URL is required")]
     Scheme(String),
+    /// Only one of `certfile` and `keyfile` is set.
+    #[error("[{SECTION}] certfile and keyfile go together")]
+    ClientCert,
     /// An option has an invalid value.
     #[error(transparent)]
     Invalid(#[from] ConfigError),
@@ -67,9 +79,14 @@ impl KeystoneConfig {
             Some(other) => return Err(KeystoneConfigError::AuthType(other.to_owned())),
         }
         let auth_url = required("auth_url")?.trim_end_matches('/').to_owned();
-        if !auth_url.starts_with("http://") {
+        if !(auth_url.starts_with("http://") || auth_url.starts_with("https://")) {
             return Err(KeystoneConfigError::Scheme(auth_url));
         }
+        let client_cert = match (get("certfile"), get("keyfile")) {
+            (Some(cert), Some(key)) => Some((PathBuf::from(cert), PathBuf::from(key))),
+            (None, None) => None,
+            _ => return Err(KeystoneConfigError::ClientCert),
+        };
         let cache_secs: i64 = raw.get_parsed(SECTION, "token_cache_time")?.unwrap_or(300);
         let connect_secs: u64 = raw
             .get_parsed(SECTION, "http_connect_timeout")?
@@ -89,6 +106,9 @@ impl KeystoneConfig {
                 .get_bool(SECTION, "service_token_roles_required")?
                 .unwrap_or(false),
             http_connect_timeout: Duration::from_secs(connect_secs.max(1)),
+            cafile: get("cafile").map(PathBuf::from),
+            insecure: raw.get_bool(SECTION, "insecure")?.unwrap_or(false),
+            client_cert,
             auth_url,
         })
     }
@@ -126,6 +146,27 @@ mod tests {
         assert_eq!(c.token_cache_time, Duration::from_secs(300));
         assert_eq!(c.service_token_roles, ["service"]);
         assert!(!c.service_token_roles_required);
+        assert_eq!((c.cafile, c.insecure, c.client_cert), (None, false, None));
+    }
+
+    #[test]
+    fn tls_options() {
+        let c = parse(&format!(
+            "{MINIMAL}auth_url = https://ks:5000/v3\ncafile = /etc/ssl/ks.pem\ninsecure = true\n\
+             certfile = /etc/glance/c.pem\nkeyfile = /etc/glance/k.pem\n"
+        ))
+        .unwrap();
+        assert_eq!(c.v3_url(), "https://ks:5000/v3");
+        assert_eq!(c.cafile, Some(PathBuf::from("/etc/ssl/ks.pem")));
+        assert!(c.insecure);
+        assert_eq!(
+            c.client_cert,
+            Some(("/etc/glance/c.pem".into(), "/etc/glance/k.pem".into()))
+        );
+        assert!(matches!(
+            parse(&format!("{MINIMAL}certfile = /c.pem\n")),
+            Err(KeystoneConfigError::ClientCert)
+        ));
     }
 
     #[test]
@@ -163,7 +204,7 @@ mod tests {
             Err(KeystoneConfigError::Missing("password"))
         ));
         assert!(matches!(
-            parse(&MINIMAL.replace("http://", "https://")),
+            parse(&MINIMAL.replace("http://", "ftp://")),
             Err(KeystoneConfigError::Scheme(_))
         ));
         assert!(matches!(

@@ -40,6 +40,7 @@ impl ValidatedToken {
             user_id: Some(self.user_id.clone()),
             project_id: self.project_id.clone(),
             is_admin: self.roles.iter().any(|r| r == "admin"),
+            service_roles: Vec::new(),
             roles: self.roles.clone(),
         }
     }

@@ -24,15 +24,20 @@ pub struct Authenticated {
     pub user: Arc<ValidatedToken>,
     /// The service token (`X-Service-Token`), if one was sent.
     pub service: Option<Arc<ValidatedToken>>,
-    /// The service token's roles that are among `service_token_roles`
-    /// (keystonemiddleware's `X-Service-Roles`); empty without one.
-    pub service_roles: Vec<String>,
 }
 
 impl Authenticated {
-    /// The request context: the user token's (as keystonemiddleware).
+    /// The request context: the user token's caller, with the service token's
+    /// roles as `service_roles` (keystonemiddleware's `X-Service-Roles`).
     pub fn context(&self, request_id: impl Into<String>) -> RequestContext {
-        self.user.context(request_id)
+        RequestContext {
+            service_roles: self
+                .service
+                .as_ref()
+                .map(|s| s.roles.clone())
+                .unwrap_or_default(),
+            ..self.user.context(request_id)
+        }
     }
 }
 
@@ -96,7 +101,6 @@ impl KeystoneValidator {
             return Ok(Authenticated {
                 user,
                 service: None,
-                service_roles: Vec::new(),
             });
         };
         let service = match self.validate(service_token).await {
@@ -105,18 +109,13 @@ impl KeystoneValidator {
             }
             other => other?,
         };
-        let service_roles: Vec<String> = service
-            .roles
-            .iter()
-            .filter(|r| {
-                self.config
-                    .service_token_roles
-                    .iter()
-                    .any(|want| want.eq_ignore_ascii_case(r))
-            })
-            .cloned()
-            .collect();
-        if service_roles.is_empty() {
+        let has_service_role = service.roles.iter().any(|r| {
+            self.config
+                .service_token_roles
+                .iter()
+                .any(|want| want.eq_ignore_ascii_case(r))
+        });
+        if !has_service_role {
             let roles = self.config.service_token_roles.join(",");
             if self.config.service_token_roles_required {
                 return Err(KeystoneError::InvalidServiceToken(format!(
@@ -131,7 +130,6 @@ impl KeystoneValidator {
         Ok(Authenticated {
             user,
             service: Some(service),
-            service_roles,
         })
     }
 

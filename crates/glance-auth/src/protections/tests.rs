@@ -9,6 +9,7 @@ fn caller(roles: &[&str]) -> RequestContext {
         project_id: Some("p".into()),
         roles: roles.iter().map(|r| r.to_string()).collect(),
         is_admin: false,
+        service_roles: Vec::new(),
     }
 }
 

@@ -6,13 +6,14 @@ use crate::RequestContext;
 /// project, the user, the (lower-cased) roles and the admin flag.
 ///
 /// `role:<name>` checks the roles; generic checks read the keys `project_id`,
-/// `user_id`, `roles` (any role matches) and `is_admin` (`True`/`False`). A
-/// service token is recognised by its `service` role.
+/// `user_id`, `roles` and `service_roles` (any role matches) and `is_admin`
+/// (`True`/`False`), as oslo.context's policy values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credentials {
     user_id: Option<String>,
     project_id: Option<String>,
     roles: Vec<String>,
+    service_roles: Vec<String>,
     is_admin: bool,
 }
 
@@ -22,6 +23,7 @@ impl From<&RequestContext> for Credentials {
             user_id: ctx.user_id.clone(),
             project_id: ctx.project_id.clone(),
             roles: ctx.roles.iter().map(|r| r.to_lowercase()).collect(),
+            service_roles: ctx.service_roles.iter().map(|r| r.to_lowercase()).collect(),
             is_admin: ctx.is_admin,
         }
     }
@@ -42,6 +44,7 @@ impl Credentials {
             "user_id" => self.user_id.as_deref() == Some(expected),
             "project_id" => self.project_id.as_deref() == Some(expected),
             "roles" => self.roles.iter().any(|r| r == expected),
+            "service_roles" => self.service_roles.iter().any(|r| r == expected),
             "is_admin" => expected == if self.is_admin { "True" } else { "False" },
             _ => false,
         }
@@ -59,6 +62,7 @@ mod tests {
             project_id: Some("p1".into()),
             roles: vec!["Member".into(), "reader".into()],
             is_admin: false,
+            service_roles: vec!["Service".into()],
         })
     }
 
@@ -77,6 +81,9 @@ mod tests {
         assert!(c.matches(&path("project_id"), "p1"));
         assert!(c.matches(&path("user_id"), "u1"));
         assert!(c.matches(&path("roles"), "member"));
+        assert!(!c.matches(&path("roles"), "service"));
+        assert!(c.matches(&path("service_roles"), "service"));
+        assert!(!c.matches(&path("service_roles"), "member"));
         assert!(c.matches(&path("is_admin"), "False"));
         assert!(!c.matches(&path("is_admin"), "True"));
         assert!(!c.matches(&path("domain_id"), "p1"));

@@ -12,6 +12,7 @@ fn creds(roles: &[&str], project: Option<&str>) -> Credentials {
         project_id: project.map(str::to_string),
         roles: roles.iter().map(|r| r.to_string()).collect(),
         is_admin: roles.contains(&"admin"),
+        service_roles: Vec::new(),
     })
 }
 

@@ -65,6 +65,7 @@ mod tests {
             project_id: Some(project.into()),
             roles: vec!["reader".into()],
             is_admin: false,
+            service_roles: Vec::new(),
         }
     }
 
