@@ -4,6 +4,7 @@
   python3 bench/run.py data [--size 1GiB]          upload/download vs sha512sum/cat, peak RSS, CPU per GiB
   python3 bench/run.py list [--counts 1000,100000] list/show req/s and p50/p99 at several image counts
   python3 bench/run.py auth                         the cost of token validation (built-in identity, Keystone)
+  python3 bench/run.py cli [--size 1GiB]            our `glance` CLI vs python-glanceclient: upload and download
   python3 bench/run.py all                          data and list
 
 Uses the release binaries target/release/glance-api and target/release/glance-bench (built unless --no-build),
@@ -52,9 +53,9 @@ def target_dir() -> Path:
 
 def build(no_build: bool) -> tuple[Path, Path]:
     if not no_build:
-        log("cargo build --release --bin glance-api --bin glance-bench")
-        subprocess.run(["cargo", "build", "--release", "--bin", "glance-api", "--bin", "glance-bench"],
-                       cwd=REPO, check=True)
+        log("cargo build --release --bin glance-api --bin glance-bench --bin glance")
+        subprocess.run(["cargo", "build", "--release", "--bin", "glance-api", "--bin", "glance-bench", "--bin",
+                        "glance"], cwd=REPO, check=True)
     api = Path(os.environ.get("GLANCE_API_BIN", target_dir() / "release" / "glance-api"))
     tool = target_dir() / "release" / "glance-bench"
     for p in (api, tool):
@@ -295,6 +296,67 @@ def bench_list(api: Path, tool: Path, counts: list[int], workdir: Path, duration
     return "\n".join(out)
 
 
+# ------------------------------------------------------------------------------------------------ cli
+
+
+def random_file(path: Path, size: int) -> None:
+    if path.exists() and path.stat().st_size == size:
+        return
+    log(f"writing {size / MiB:.0f} MiB of random data to {path}")
+    with open(path, "wb") as out, open("/dev/urandom", "rb") as rnd:
+        left = size
+        while left:
+            chunk = rnd.read(min(left, 16 * MiB))
+            out.write(chunk)
+            left -= len(chunk)
+
+
+def bench_cli(api: Path, size: int, workdir: Path, keep_file: bool) -> str:
+    """The same upload (`image-create --file`) and download (`image-download --file`) through our `glance`
+    and python-glanceclient's (from .venv), one after the other against one no-auth server."""
+    upstream = REPO / ".venv" / "bin" / "glance"
+    if not upstream.exists():
+        sys.exit(f"{upstream} missing: run scripts/test once (it creates .venv with python-glanceclient)")
+    ours = target_dir() / "release" / "glance"
+    f = workdir / f"bench-{size}.bin"
+    random_file(f, size)
+    subprocess.run(["cat", str(f)], stdout=subprocess.DEVNULL, check=True)
+    mib = size / MiB
+    srv = Server(api, workdir, {"OS_DEFAULT__IMAGE_SIZE_CAP": str(size + 1)})
+    rows, secs = [], {}
+    home = Path(tempfile.mkdtemp(prefix="home-", dir=workdir))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")} | {"HOME": str(home)}
+    try:
+        for label, binary in (("python-glanceclient", upstream), ("glance-rs glance", ours)):
+            base = [str(binary), "--os-image-url", srv.url, "--os-auth-token", "x"]
+            t_up, cp = timed(base + ["image-create", "--name", "bench-cli", "--disk-format", "raw",
+                                     "--container-format", "bare", "--file", str(f)], text=True, env=env,
+                             stdin=subprocess.DEVNULL)
+            if cp.returncode != 0:
+                sys.exit(f"{label} image-create failed: {cp.stderr}")
+            iid = re.search(r"\|\s*id\s*\|\s*([0-9a-f-]{36})", cp.stdout).group(1)
+            out = workdir / "bench-cli.out"
+            t_down, cp = timed(base + ["image-download", "--file", str(out), iid], text=True, env=env,
+                               stdin=subprocess.DEVNULL)
+            if cp.returncode != 0 or out.stat().st_size != size:
+                sys.exit(f"{label} image-download failed: {cp.stderr}")
+            out.unlink()
+            secs[label] = (t_up, t_down)
+            rows.append([label, f"{mib / t_up:,.0f}", f"{mib / t_down:,.0f}"])
+            log(f"  {label}: upload {mib / t_up:.0f} MiB/s, download {mib / t_down:.0f} MiB/s")
+    finally:
+        srv.stop()
+        shutil.rmtree(home, ignore_errors=True)
+        if not keep_file:
+            f.unlink(missing_ok=True)
+    (pu, pd), (ou, od) = secs["python-glanceclient"], secs["glance-rs glance"]
+    return "\n".join([
+        f"CLI data path, {mib:,.0f} MiB file, one run each (server: {api}, no auth)",
+        table(rows, ["client", "upload MiB/s (image-create --file)", "download MiB/s (image-download --file)"]),
+        f"ours / python-glanceclient throughput: upload {pu / ou:.2f}x, download {pd / od:.2f}x",
+    ])
+
+
 # ------------------------------------------------------------------------------------------------ auth
 
 KEYSTONE_PASSWORD = "bench-admin-secret"
@@ -387,7 +449,7 @@ def bench_auth(api: Path, tool: Path, workdir: Path, duration: float, conc: int)
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=["data", "list", "auth", "all"])
+    ap.add_argument("what", choices=["data", "list", "auth", "cli", "all"])
     ap.add_argument("--size", type=parse_size, default=parse_size("1GiB"), help="data file size (default 1GiB)")
     ap.add_argument("--counts", default="1000,100000", help="image counts for list/show (default 1000,100000)")
     ap.add_argument("--duration", type=float, default=10.0, help="seconds per list/show measurement")
@@ -414,6 +476,9 @@ def main() -> None:
             counts = [int(c.replace("_", "")) for c in a.counts.split(",") if c.strip()]
             reports.append(bench_list(api, tool, counts, workdir, a.duration, a.concurrency, a.seed_concurrency))
             print(("\n" if a.what == "all" else "") + reports[-1], flush=True)
+        if a.what == "cli":
+            reports.append(bench_cli(api, a.size, workdir, a.keep_file))
+            print(reports[-1], flush=True)
         if a.what == "auth":
             reports.append(bench_auth(api, tool, workdir, a.duration, a.concurrency))
             print(reports[-1], flush=True)

@@ -152,3 +152,41 @@ def test_06_share_with_openstackclient(cli, admin_env, qcow2_file):
     assert r.rc != 0, r
     r = osc("image", "delete", image, env_extra=admin_env)
     assert r.rc == 0, r
+
+
+def test_07_our_glance_with_admin_openrc(cli, admin_env, qcow2_file, tmp_path_factory, workdir):
+    """Our `glance` (crates/glance-cli) with `. admin-openrc`: create, list, show, share with demo, accept and
+    download as demo, delete; a wrong password fails as upstream's client does."""
+    if "demo_project" not in STATE:
+        pytest.skip("the demo project was not created")
+    ours = Cli([str(_find_binary().parent / "glance")], tmp_path_factory.mktemp("home-ours"), workdir)
+    demo_env = dict(admin_env, OS_USERNAME="demo", OS_PASSWORD="demo-secret", OS_PROJECT_NAME="demo")
+    r = ours("image-create", "--name", "ours", "--file", str(qcow2_file), "--disk-format", "qcow2",
+             "--container-format", "bare", "--progress", env_extra=admin_env)
+    assert r.rc == 0, r
+    props = parse_props(r.out)
+    image = props["id"]
+    assert props["status"] == "active" and props["os_hash_value"] == digest(qcow2_file, "sha512"), r
+    r = ours("image-list", env_extra=admin_env)
+    assert r.rc == 0 and [image, "ours"] in parse_table(r.out)[1:], r
+    r = ours("image-show", "-f", "json", image, env_extra=admin_env)
+    assert r.rc == 0, r
+    import json as _json
+    assert _json.loads(r.out)["name"] == "ours", r
+    r = ours("image-show", image, env_extra=demo_env)
+    assert r.rc == 1 and "404" in r.err, r
+    r = ours("member-create", image, STATE["demo_project"], env_extra=admin_env)
+    assert r.rc == 0 and "pending" in r.out, r
+    r = ours("member-update", image, STATE["demo_project"], "accepted", env_extra=demo_env)
+    assert r.rc == 0 and "accepted" in r.out, r
+    out = workdir / "ours-demo.img"
+    r = ours("image-download", "--file", str(out), image, env_extra=demo_env)
+    assert r.rc == 0, r
+    assert digest(out, "sha512") == digest(qcow2_file, "sha512")
+    r = ours("image-delete", image, env_extra=demo_env)
+    assert r.rc == 1 and "not permitted" in r.err, r
+    r = ours("image-delete", image, env_extra=admin_env)
+    assert r.rc == 0, r
+    bad = dict(admin_env, OS_PASSWORD="wrong")
+    r_ours, r_up = ours("image-list", env_extra=bad), cli["glance"]("image-list", env_extra=bad)
+    assert (r_ours.rc, r_ours.err) == (r_up.rc, r_up.err), (r_ours, r_up)
