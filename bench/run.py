@@ -311,6 +311,17 @@ def random_file(path: Path, size: int) -> None:
             left -= len(chunk)
 
 
+def timed_rss(cmd: list[str], env: dict) -> tuple[float, int, str, str, int]:
+    """Runs `cmd`; returns seconds, exit code, stdout, stderr and the process's peak RSS in KiB."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    out, err = proc.stdout.read(), proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return time.perf_counter() - t0, proc.returncode, out, err, usage.ru_maxrss
+
+
 def bench_cli(api: Path, size: int, workdir: Path, keep_file: bool) -> str:
     """The same upload (`image-create --file`) and download (`image-download --file`) through our `glance`
     and python-glanceclient's (from .venv), one after the other against one no-auth server."""
@@ -329,20 +340,20 @@ def bench_cli(api: Path, size: int, workdir: Path, keep_file: bool) -> str:
     try:
         for label, binary in (("python-glanceclient", upstream), ("glance-rs glance", ours)):
             base = [str(binary), "--os-image-url", srv.url, "--os-auth-token", "x"]
-            t_up, cp = timed(base + ["image-create", "--name", "bench-cli", "--disk-format", "raw",
-                                     "--container-format", "bare", "--file", str(f)], text=True, env=env,
-                             stdin=subprocess.DEVNULL)
-            if cp.returncode != 0:
-                sys.exit(f"{label} image-create failed: {cp.stderr}")
-            iid = re.search(r"\|\s*id\s*\|\s*([0-9a-f-]{36})", cp.stdout).group(1)
+            t_up, rc, stdout, stderr, rss_up = timed_rss(
+                base + ["image-create", "--name", "bench-cli", "--disk-format", "raw", "--container-format",
+                        "bare", "--file", str(f)], env)
+            if rc != 0:
+                sys.exit(f"{label} image-create failed: {stderr}")
+            iid = re.search(r"\|\s*id\s*\|\s*([0-9a-f-]{36})", stdout).group(1)
             out = workdir / "bench-cli.out"
-            t_down, cp = timed(base + ["image-download", "--file", str(out), iid], text=True, env=env,
-                               stdin=subprocess.DEVNULL)
-            if cp.returncode != 0 or out.stat().st_size != size:
-                sys.exit(f"{label} image-download failed: {cp.stderr}")
+            t_down, rc, _, stderr, rss_down = timed_rss(base + ["image-download", "--file", str(out), iid], env)
+            if rc != 0 or out.stat().st_size != size:
+                sys.exit(f"{label} image-download failed: {stderr}")
             out.unlink()
             secs[label] = (t_up, t_down)
-            rows.append([label, f"{mib / t_up:,.0f}", f"{mib / t_down:,.0f}"])
+            rows.append([label, f"{mib / t_up:,.0f}", f"{mib / t_down:,.0f}",
+                         f"{rss_up / 1024:.0f} / {rss_down / 1024:.0f}"])
             log(f"  {label}: upload {mib / t_up:.0f} MiB/s, download {mib / t_down:.0f} MiB/s")
     finally:
         srv.stop()
@@ -352,7 +363,8 @@ def bench_cli(api: Path, size: int, workdir: Path, keep_file: bool) -> str:
     (pu, pd), (ou, od) = secs["python-glanceclient"], secs["glance-rs glance"]
     return "\n".join([
         f"CLI data path, {mib:,.0f} MiB file, one run each (server: {api}, no auth)",
-        table(rows, ["client", "upload MiB/s (image-create --file)", "download MiB/s (image-download --file)"]),
+        table(rows, ["client", "upload MiB/s (image-create --file)", "download MiB/s (image-download --file)",
+                     "client peak RSS MiB (up / down)"]),
         f"ours / python-glanceclient throughput: upload {pu / ou:.2f}x, download {pd / od:.2f}x",
     ])
 

@@ -394,3 +394,71 @@ def test_ctrl_c_during_upload_stops_cleanly(pair):
             time.sleep(0.05)
         outcomes.append((proc.returncode, err.decode().strip().splitlines()[-1:], shown["status"], shown["size"]))
     assert outcomes[1] == outcomes[0] == (130, ["... terminating glance client"], "queued", None), outcomes
+
+
+# ------------------------------------------------------------------ the rest of the commands
+
+
+def test_import_workflow_commands(pair, data_file):
+    pair.compare_on_two(lambda: pair.image(name="g-stage"),
+                        lambda i: ["image-stage", "--file", str(data_file), i])
+    pair.compare_on_two(lambda: pair.image(name="g-import"), lambda i: ["image-import", i])
+    pair.compare_on_two(lambda: pair.image(name="g-import"),
+                        lambda i: ["image-import", "--import-method", "web-download", i])
+    pair.compare(["image-create-via-import", "--name", "g-via", "--disk-format", "raw", "--container-format",
+                  "bare"])
+    pair.compare(["image-create-via-import", "--name", "g-via", "--disk-format", "raw", "--container-format",
+                  "bare", "--import-method", "copy-image"])
+    pair.compare(["image-create-via-import", "--name", "g-via", "--uri", "http://127.0.0.1:1/x"])
+
+
+@pytest.mark.parametrize("args", [
+    ["cache-queue", "00000000-0000-0000-0000-000000000000"],
+    ["cache-delete", "00000000-0000-0000-0000-000000000000"],
+    ["cache-clear"],
+    ["cache-clear", "--target", "queue"],
+    ["cache-clean"],
+    ["cache-prune"],
+    ["cache-nodes-list", "00000000-0000-0000-0000-000000000000"],
+    ["task-create", "--type", "import", "--input", "{}"],
+    ["task-create", "--type", "import", "--input", "not json"],
+    ["task-create"],
+    ["image-tasks", "00000000-0000-0000-0000-000000000000"],
+    ["stores-delete", "--store", "fast", "00000000-0000-0000-0000-000000000000"],
+    ["member-create", "00000000-0000-0000-0000-000000000000", "p"],
+    ["member-list", "--image-id", "00000000-0000-0000-0000-000000000000"],
+])
+def test_more_commands(pair, args):
+    pair.compare(args)
+
+
+def test_location_commands(pair):
+    pair.compare_on_two(lambda: pair.image(name="g-loc"),
+                        lambda i: ["location-update", "--url", "http://127.0.0.1:1/x.img", i])
+    pair.compare_on_two(lambda: pair.image(name="g-loc"),
+                        lambda i: ["add-location", "--url", "http://127.0.0.1:1/x.img", i])
+    pair.compare_on_two(lambda: pair.image(name="g-loc"),
+                        lambda i: ["add-location", "--url", "x", "--validation-data", '{"bogus": 1}', i])
+
+
+def test_output_formats(pair):
+    """`-f` (ours alone): JSON, YAML and value renderings of the same image."""
+    i = pair.image(name="g-format", tags=["t1"])
+    r = pair.ours("image-show", "-f", "json", i)
+    assert r.rc == 0 and json.loads(r.out)["tags"] == ["t1"], r
+    r = pair.ours("image-show", "-f", "yaml", i)
+    assert r.rc == 0 and "name: g-format" in r.out, r
+    r = pair.ours("image-list", "-f", "value", "--limit", "1000")
+    assert r.rc == 0 and f"{i} g-format" in r.out.splitlines(), r
+    r = pair.ours("image-list", "-f", "xml")
+    assert r.rc == 2 and "invalid choice: 'xml'" in r.err, r
+
+
+def test_bash_completion(pair):
+    up, ours = pair.upstream("bash-completion"), pair.ours("bash-completion")
+    assert ours.rc == up.rc == 0
+    up_words = {w for w in up.out.split() if not w.startswith("md-")}
+    # upstream also offers its md-* options; every other word must be there
+    missing = {w for w in up_words - set(ours.out.split()) if not w.startswith("--") or w in {
+        "--name", "--file", "--progress", "--property", "--visibility", "--limit", "--sort-key"}}
+    assert not missing, missing

@@ -190,3 +190,25 @@ def test_07_our_glance_with_admin_openrc(cli, admin_env, qcow2_file, tmp_path_fa
     bad = dict(admin_env, OS_PASSWORD="wrong")
     r_ours, r_up = ours("image-list", env_extra=bad), cli["glance"]("image-list", env_extra=bad)
     assert (r_ours.rc, r_ours.err) == (r_up.rc, r_up.err), (r_ours, r_up)
+
+
+def test_08_our_glance_with_os_cloud(admin_env, tmp_path_factory):
+    """`OS_CLOUD=<name>` with a clouds.yaml in the working directory, as openstacksdk reads it."""
+    work = tmp_path_factory.mktemp("clouds")
+    (work / "clouds.yaml").write_text(
+        "clouds:\n"
+        "  local:\n"
+        "    auth:\n"
+        f"      auth_url: {admin_env['OS_AUTH_URL']}\n"
+        f"      username: {admin_env['OS_USERNAME']}\n"
+        f"      project_name: {admin_env['OS_PROJECT_NAME']}\n"
+        "      user_domain_name: Default\n"
+        "      project_domain_name: Default\n"
+        "    region_name: RegionOne\n"
+        "    interface: public\n")
+    (work / "secure.yaml").write_text(f"clouds:\n  local:\n    auth:\n      password: {admin_env['OS_PASSWORD']}\n")
+    ours = Cli([str(_find_binary().parent / "glance")], tmp_path_factory.mktemp("home-cloud"), work)
+    r = ours("image-list", env_extra={"OS_CLOUD": "local"})
+    assert r.rc == 0 and r.out.startswith("+"), r
+    r = ours("--os-cloud", "nowhere", "image-list")
+    assert r.rc == 1 and "nowhere" in r.err, r

@@ -6,6 +6,7 @@ mod clouds;
 mod commands;
 mod error;
 mod help;
+mod interrupt;
 mod render;
 mod schema_options;
 mod session;
@@ -112,12 +113,22 @@ fn main() {
             std::process::exit(1);
         }
     };
+    if let Err(e) = interrupt::install() {
+        eprintln!("cannot watch for Ctrl-C: {e}");
+    }
     let outcome = runtime.block_on(async {
         tokio::select! {
             r = run(argv) => r,
             _ = tokio::signal::ctrl_c() => Err(CliError::Interrupted),
         }
     });
+    // A command that failed because Ctrl-C cut its data short was interrupted.
+    let outcome = match outcome {
+        Err(e) if !matches!(e, CliError::Interrupted) && interrupt::interrupted() => {
+            Err(CliError::Interrupted)
+        }
+        other => other,
+    };
     let _ = std::io::stdout().flush();
     if let Err(e) = outcome {
         let text = e.to_string();

@@ -2,6 +2,7 @@
 
 mod data;
 mod images;
+mod linger;
 mod members;
 mod meta;
 mod versions;
@@ -75,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(reject_body))
         .layer(middleware::from_fn(negotiate_errors))
         .layer(middleware::from_fn_with_state(state.clone(), request_id))
+        .layer(middleware::from_fn(linger::linger))
         .with_state(state.clone());
     let rewritten = tower::util::MapRequestLayer::new(versions::rewrite_version_prefix).layer(v2);
     Router::new().fallback_service(rewritten)

@@ -342,3 +342,39 @@ async fn virtual_size_from_the_data() {
     s.upload(Who::Admin, &other, data(1024)).await;
     assert_eq!(s.show_json(&other).await["virtual_size"], Value::Null);
 }
+
+/// A refused upload still gets its answer: the server reads and discards
+/// the body it did not want (lingering), so a client still streaming it does
+/// not hit a closed connection (a broken pipe instead of the status).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_streamed_uploads_get_their_answer() {
+    let s = TestServer::start().await;
+    let id = s.create_basic(Who::Admin).await;
+    assert_eq!(s.upload(Who::Admin, &id, data(1024)).await.status(), 204);
+    let streamed = || {
+        let chunks = (0..32).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(data(1 << 20))));
+        Body::wrap_stream(futures::stream::iter(chunks))
+    };
+    for _ in 0..3 {
+        // Active already: 409, decided before the body is read.
+        let r = s
+            .client
+            .put(format!("{}/v2/images/{id}/file", s.base))
+            .header("Content-Type", "application/octet-stream")
+            .body(streamed())
+            .send()
+            .await
+            .expect("the 409 must arrive, not a broken pipe");
+        assert_eq!(r.status(), 409);
+        // No such route: 404 from the fallback.
+        let r = s
+            .client
+            .put(format!("{}/v2/images/{id}/stage", s.base))
+            .header("Content-Type", "application/octet-stream")
+            .body(streamed())
+            .send()
+            .await
+            .expect("the 404 must arrive, not a broken pipe");
+        assert_eq!(r.status(), 404);
+    }
+}

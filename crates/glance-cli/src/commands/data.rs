@@ -64,8 +64,23 @@ impl Input {
     }
 }
 
-/// With data, the disk and container formats must be given.
-pub fn require_formats(fields: &ImageFields, source: &DataSource) -> Result<(), CliError> {
+/// With data (`--file`, `--uri` or stdin), the disk and container formats
+/// must be given. `uri` is image-create-via-import's `--uri`.
+pub fn require_formats(
+    fields: &ImageFields,
+    source: &DataSource,
+    uri: Option<&str>,
+) -> Result<(), CliError> {
+    let mut present = Vec::new();
+    if source.file.is_some() {
+        present.push("--file");
+    }
+    if uri.is_some() {
+        present.push("--uri");
+    }
+    if present.is_empty() && !stdin_has_data() {
+        return Ok(());
+    }
     let mut missing = Vec::new();
     if !fields.schema.contains_key("container_format") {
         missing.push("--container-format");
@@ -76,10 +91,10 @@ pub fn require_formats(fields: &ImageFields, source: &DataSource) -> Result<(), 
     if missing.is_empty() {
         return Ok(());
     }
-    let used = if source.file.is_some() {
-        "--file"
+    let used = if present.is_empty() {
+        "stdin".to_string()
     } else {
-        "stdin"
+        present.join(", ")
     };
     Err(CliError::command(format!(
         "error: Must provide {} when using {used}.",
@@ -137,6 +152,15 @@ fn body_stream(
                 Some((Ok(bytes), Some((chunks, progress))))
             }
             Some(Err(e)) => Some((Err(e), None)),
+            // Interrupted: the data may have ended only because its writer
+            // was interrupted too; fail rather than finish the image.
+            None if crate::interrupt::interrupted() => Some((
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::Interrupted,
+                    "interrupted",
+                )),
+                None,
+            )),
             None => {
                 progress.finish();
                 None
@@ -377,11 +401,13 @@ fn allow_failure(import: &ImportOptions) -> bool {
     })
 }
 
-/// The import methods the server offers (`GET /v2/info/import`).
-async fn import_methods(ctx: &Ctx) -> Result<Vec<String>, CliError> {
+/// The import methods the server offers (`GET /v2/info/import`). image-import
+/// words a 404 as a server without the workflow; image-create-via-import
+/// shows it as it is.
+async fn import_methods(ctx: &Ctx, explain_404: bool) -> Result<Vec<String>, CliError> {
     let info = match ctx.client.import_info().await {
         Ok(info) => info,
-        Err(e) if e.status() == Some(404) => {
+        Err(e) if explain_404 && e.status() == Some(404) => {
             return Err(CliError::command(
                 "Target Glance does not support Image Import workflow",
             ));
@@ -457,7 +483,7 @@ pub async fn image_import(
     import: &ImportOptions,
 ) -> Result<(), CliError> {
     let (store, stores) = chosen_stores(ctx, import).await?;
-    let methods = import_methods(ctx).await?;
+    let methods = import_methods(ctx, true).await?;
     if !methods.iter().any(|m| m == method) {
         return Err(CliError::command(format!(
             "Import method '{method}' is not valid for this cloud. Valid values can be retrieved \
@@ -533,6 +559,7 @@ pub async fn create_via_import(
     method: &Option<String>,
     import: &ImportOptions,
 ) -> Result<(), CliError> {
+    require_formats(fields, source, import.uri.as_deref())?;
     let schema = super::schema_check::image_schema(ctx).await?;
     let body = super::images::fields_object(fields, &schema)?;
     if source.size.is_some() {
@@ -554,7 +581,7 @@ pub async fn create_via_import(
             "Import method 'copy-image' cannot be used while creating the image.",
         ));
     }
-    let methods = import_methods(ctx).await?;
+    let methods = import_methods(ctx, false).await?;
     if let Some(m) = &method
         && !methods.contains(m)
     {

@@ -38,10 +38,8 @@ pub async fn create(
     source: &DataSource,
     store: &Option<String>,
 ) -> Result<(), CliError> {
+    data::require_formats(fields, source, None)?;
     let input = data::Input::detect(source)?;
-    if input.is_some() {
-        data::require_formats(fields, source)?;
-    }
     let schema = super::schema_check::image_schema(ctx).await?;
     let body = fields_object(fields, &schema)?;
     if source.size.is_some() {
