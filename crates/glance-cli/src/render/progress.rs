@@ -41,16 +41,19 @@ pub struct Progress {
 impl Progress {
     /// The bar as glanceclient shows it: on stdout, when `enabled` (the `--progress` flag),
     /// stdout is a terminal and `total` is known and non-zero; with the extended statistics
-    /// (the stream being a terminal).
+    /// (bytes, rate, ETA) when stderr is a terminal too.
     pub fn new(total: Option<u64>, enabled: bool) -> Self {
         let stdout = std::io::stdout();
-        let terminal = stdout.is_terminal();
+        // Drawn only on a terminal, as upstream; the extra statistics only
+        // when stderr is one too (an interactive session).
+        let shown = stdout.is_terminal();
+        let extended = shown && std::io::stderr().is_terminal();
         let started = Instant::now();
         Self::with_output(
             total,
-            enabled && terminal,
+            enabled && shown,
             Box::new(stdout),
-            terminal,
+            extended,
             Box::new(move || started.elapsed()),
         )
     }
