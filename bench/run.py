@@ -5,6 +5,8 @@
   python3 bench/run.py list [--counts 1000,100000] list/show req/s and p50/p99 at several image counts
   python3 bench/run.py auth                         the cost of token validation (built-in identity, Keystone)
   python3 bench/run.py cli [--size 1GiB]            our `glance` CLI vs python-glanceclient: upload and download
+  python3 bench/run.py registry [--counts 10000,1000000]
+                                                    list/show, embedded vs remote registry, SQLite vs PostgreSQL
   python3 bench/run.py all                          data and list
 
 Uses the release binaries target/release/glance-api and target/release/glance-bench (built unless --no-build),
@@ -53,9 +55,9 @@ def target_dir() -> Path:
 
 def build(no_build: bool) -> tuple[Path, Path]:
     if not no_build:
-        log("cargo build --release --bin glance-api --bin glance-bench --bin glance")
+        log("cargo build --release --bin glance-api --bin glance-bench --bin glance --bin glance-registry")
         subprocess.run(["cargo", "build", "--release", "--bin", "glance-api", "--bin", "glance-bench", "--bin",
-                        "glance"], cwd=REPO, check=True)
+                        "glance", "--bin", "glance-registry"], cwd=REPO, check=True)
     api = Path(os.environ.get("GLANCE_API_BIN", target_dir() / "release" / "glance-api"))
     tool = target_dir() / "release" / "glance-bench"
     for p in (api, tool):
@@ -369,6 +371,144 @@ def bench_cli(api: Path, size: int, workdir: Path, keep_file: bool) -> str:
     ])
 
 
+# ------------------------------------------------------------------------------------------------ registry
+
+PG_URL = os.environ.get("GLANCE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REGISTRY_SECRET = "bench-registry-secret"
+
+
+class RegistryDaemon:
+    """The glance-registry binary on a free port over the database `connection`."""
+
+    def __init__(self, binary: Path, workdir: Path, connection: str):
+        self.state = Path(tempfile.mkdtemp(prefix="registry-", dir=workdir))
+        self.port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+        env.update({"OS_DEFAULT__BIND_HOST": "127.0.0.1", "OS_DEFAULT__BIND_PORT": str(self.port),
+                    "OS_DEFAULT__STATE_PATH": str(self.state), "OS_DATABASE__CONNECTION": connection,
+                    "OS_REGISTRY__SHARED_SECRET": REGISTRY_SECRET})
+        self.logf = open(workdir / f"glance-registry-{self.port}.log", "wb")
+        self.proc = subprocess.Popen([str(binary)], env=env, stdout=self.logf, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 60:
+            if self.proc.poll() is not None:
+                sys.exit(f"glance-registry exited with {self.proc.returncode}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthcheck", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.05)
+        self.pid = self.proc.pid
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.logf.close()
+        shutil.rmtree(self.state, ignore_errors=True)
+
+
+def measure(tool: Path, srv: "Server", ids: list[str], workdir: Path, duration: float, conc: int,
+            extra_pids: tuple = ()) -> dict:
+    """list (first page) and show rows: req/s, p50, p99, CPU-ms per request of the server processes."""
+    show_paths = workdir / f"show-{srv.port}.txt"
+    step = max(1, len(ids) // 500)
+    show_paths.write_text("\n".join(f"/v2/images/{i}" for i in ids[::step]) + "\n")
+    out = {}
+    for label, args in (("list", ["--path", "/v2/images?limit=25"]), ("show", ["--paths-file", str(show_paths)])):
+        pids = (srv.pid,) + extra_pids
+        cpu0 = sum(proc_cpu_seconds(p) for p in pids)
+        r = run_tool(tool, ["load", "--url", srv.url, "--concurrency", str(conc), "--duration", str(duration),
+                            "--label", label] + args)
+        cpu = sum(proc_cpu_seconds(p) for p in pids) - cpu0
+        if r["errors"]:
+            log(f"  {label}: {r['errors']} errors, first: {r['first_error']}")
+        r["cpu_ms"] = 1000 * cpu / max(1, r["requests"] + r["errors"])
+        out[label] = r
+    return out
+
+
+def bench_registry(api: Path, tool: Path, counts: list[int], workdir: Path, duration: float, conc: int) -> str:
+    """GET /v2/images?limit=25 and GET /v2/images/{id} with the registry embedded and remote, on SQLite and
+    PostgreSQL, at each image count (seeded straight into the database with glance-bench seed-registry)."""
+    registry_bin = api.parent / "glance-registry"
+    if not registry_bin.is_file():
+        sys.exit(f"missing {registry_bin}")
+    backends = [("SQLite", None)]
+    if shutil.which("psql") and subprocess.run(["psql", PG_URL, "-qc", "select 1"], capture_output=True).returncode == 0:
+        backends.append(("PostgreSQL", PG_URL))
+    else:
+        log("PostgreSQL not reachable: SQLite only")
+    rows, results = [], {}
+    for backend, pg in backends:
+        schema = f"bench_{os.getpid()}"
+        if pg:
+            subprocess.run(["psql", pg, "-qc", f"create schema {schema}"], check=True, capture_output=True)
+            connection = f"{pg}?schema={schema}"
+        else:
+            dbdir = Path(tempfile.mkdtemp(prefix="db-", dir=workdir))
+            connection = f"sqlite:///{dbdir / 'glance.sqlite'}"
+        ids_file = workdir / f"ids-{backend}.txt"
+        have = 0
+        try:
+            for count in sorted(counts):
+                log(f"{backend}: seeding {count - have} images (to {count}) straight into the database")
+                r = run_tool(tool, ["seed-registry", "--connection", connection, "--count", str(count - have),
+                                    "--concurrency", "1" if not pg else "16", "--name-prefix", f"b{count}",
+                                    "--ids-out", str(ids_file)])
+                log(f"  {r['created']} in {r['seconds']:.0f} s ({r['per_second']:.0f}/s)")
+                have = count
+                ids = ids_file.read_text().split()
+                for layout in ("embedded", "remote"):
+                    env = {"OS_DATABASE__CONNECTION": connection}
+                    daemon = None
+                    if layout == "remote":
+                        daemon = RegistryDaemon(registry_bin, workdir, connection)
+                        env = {"OS_DEFAULT__DATA_API": "glance.db.registry.api",
+                               "OS_DEFAULT__REGISTRY_HOST": "127.0.0.1",
+                               "OS_DEFAULT__REGISTRY_PORT": str(daemon.port),
+                               "OS_REGISTRY__SHARED_SECRET": REGISTRY_SECRET}
+                    srv = Server(api, workdir, extra_env=env)
+                    try:
+                        m = measure(tool, srv, ids, workdir, duration, conc,
+                                    (daemon.pid,) if daemon else ())
+                    finally:
+                        srv.stop()
+                        if daemon:
+                            daemon.stop()
+                    for label in ("list", "show"):
+                        r = m[label]
+                        results[(backend, layout, label, count)] = r
+                        rows.append([backend, layout, f"{'GET /v2/images?limit=25' if label == 'list' else 'GET /v2/images/{id}'}",
+                                     f"{count:,}", f"{r['rps']:,.0f}", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}",
+                                     f"{r['cpu_ms']:.2f}"])
+                        log(f"  {backend} {layout} {label}@{count}: {r['rps']:.0f} req/s p50 {r['p50_ms']:.2f} ms "
+                            f"p99 {r['p99_ms']:.2f} ms")
+        finally:
+            if pg:
+                subprocess.run(["psql", pg, "-qc", f"drop schema {schema} cascade"], capture_output=True)
+            ids_file.unlink(missing_ok=True)
+    out = [f"Registry layouts: {conc} connections, {duration:.0f} s per row (CPU-ms counts glance-api + glance-registry)",
+           table(rows, ["database", "registry", "request", "images", "req/s", "p50 ms", "p99 ms", "CPU-ms/req"])]
+    lo, hi = min(counts), max(counts)
+    for backend, _ in backends:
+        for layout in ("embedded", "remote"):
+            a, b = results.get((backend, layout, "list", lo)), results.get((backend, layout, "list", hi))
+            if a and b and lo != hi:
+                out.append(f"{backend} {layout}: list page@{hi:,} / page@{lo:,} p50 {b['p50_ms'] / a['p50_ms']:.2f}, "
+                           f"req/s {b['rps'] / a['rps']:.2f}")
+        for count in counts:
+            e, r = results.get((backend, "embedded", "show", count)), results.get((backend, "remote", "show", count))
+            if e and r:
+                out.append(f"{backend} show@{count:,}: remote / embedded p50 {r['p50_ms'] / e['p50_ms']:.2f}, "
+                           f"p99 {r['p99_ms'] / e['p99_ms']:.2f}")
+    return "\n".join(out)
+
+
 # ------------------------------------------------------------------------------------------------ auth
 
 KEYSTONE_PASSWORD = "bench-admin-secret"
@@ -461,7 +601,7 @@ def bench_auth(api: Path, tool: Path, workdir: Path, duration: float, conc: int)
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=["data", "list", "auth", "cli", "all"])
+    ap.add_argument("what", choices=["data", "list", "auth", "cli", "registry", "all"])
     ap.add_argument("--size", type=parse_size, default=parse_size("1GiB"), help="data file size (default 1GiB)")
     ap.add_argument("--counts", default="1000,100000", help="image counts for list/show (default 1000,100000)")
     ap.add_argument("--duration", type=float, default=10.0, help="seconds per list/show measurement")
@@ -488,6 +628,12 @@ def main() -> None:
             counts = [int(c.replace("_", "")) for c in a.counts.split(",") if c.strip()]
             reports.append(bench_list(api, tool, counts, workdir, a.duration, a.concurrency, a.seed_concurrency))
             print(("\n" if a.what == "all" else "") + reports[-1], flush=True)
+        if a.what == "registry":
+            counts = [int(c.replace("_", "")) for c in a.counts.split(",") if c.strip()]
+            if a.counts == "1000,100000":
+                counts = [10_000, 1_000_000]
+            reports.append(bench_registry(api, tool, counts, workdir, a.duration, a.concurrency))
+            print(reports[-1], flush=True)
         if a.what == "cli":
             reports.append(bench_cli(api, a.size, workdir, a.keep_file))
             print(reports[-1], flush=True)

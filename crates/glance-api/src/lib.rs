@@ -2,7 +2,8 @@
 //!
 //! [`service`] holds every image operation; [`routes`] is the thin axum layer
 //! over it; [`startup`] is the composition root that reads the configuration
-//! and picks the registry and store implementations.
+//! and picks the registry and store implementations; [`sweep`] recovers
+//! uploads abandoned by a node that died.
 
 #![recursion_limit = "256"]
 
@@ -18,6 +19,7 @@ pub mod settings;
 pub mod startup;
 pub mod state;
 pub mod stores;
+pub mod sweep;
 
 pub use error::ApiError;
 pub use routes::router;

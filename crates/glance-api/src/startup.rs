@@ -8,9 +8,10 @@ use crate::state::AppState;
 use crate::stores::{StoreEntry, StoreMap};
 use anyhow::{Context, bail};
 use glance_auth::{KeystoneConfig, KeystoneValidator, Policy, PropertyProtections, RuleFormat};
-use glance_config::ApiConfig;
+use glance_config::{ApiConfig, DataApi};
 use glance_identity::Identity;
 use glance_registry::{Registry, SqlRegistry};
+use glance_registry_remote::RemoteRegistry;
 use glance_store::{FileStore, Store};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,14 +32,38 @@ pub fn load_config(files: Vec<PathBuf>) -> anyhow::Result<(ApiConfig, Vec<PathBu
 
 /// Opens the metadata database named by `[database] connection`.
 pub async fn open_registry(config: &ApiConfig) -> anyhow::Result<SqlRegistry> {
-    glance_registry::connect(&config.database.connection)
+    let db = &config.database;
+    glance_registry::connect_with(&db.connection, &db.into())
         .await
-        .with_context(|| {
-            format!(
-                "cannot open database {}",
-                redact(&config.database.connection)
-            )
-        })
+        .with_context(|| format!("cannot open database {}", redact(&db.connection)))
+}
+
+/// The metadata registry `[DEFAULT] data_api` picks: the glance-registry
+/// daemon at `registry_host:registry_port` (`glance.db.registry.api`), or the
+/// embedded database (the default), opened with [`open_registry`] and
+/// migrated when `[database] migrate_on_start` is set, else checked to be
+/// current.
+pub async fn build_registry(config: &ApiConfig) -> anyhow::Result<Arc<dyn Registry>> {
+    if config.registry.data_api == DataApi::Remote {
+        let remote = RemoteRegistry::from_config(&config.registry)
+            .context("cannot set up the glance-registry client")?;
+        tracing::info!("metadata: glance-registry at {}", remote.base_url());
+        if let Err(e) = remote.health().await {
+            tracing::warn!("glance-registry does not answer yet: {e}");
+        }
+        return Ok(Arc::new(remote));
+    }
+    let registry = open_registry(config).await?;
+    tracing::info!("metadata: {}", redact(&config.database.connection));
+    if config.database.migrate_on_start {
+        registry
+            .migrate()
+            .await
+            .context("database migration failed")?;
+    } else if registry.schema_version().await? != SqlRegistry::latest_version() {
+        bail!("the database schema is not current: run `glance-manage db sync`");
+    }
+    Ok(Arc::new(registry))
 }
 
 /// Hides the password of a database URL for logging.
@@ -279,22 +304,18 @@ pub fn build_property_protections(
     Ok(Some(Arc::new(protections)))
 }
 
-/// Wires the application from the configuration, migrating the database
-/// first when `[database] migrate_on_start` is set.
+/// Wires the application from the configuration; the registry is
+/// [`build_registry`]'s (embedded and migrated, or remote).
 pub async fn build(config: &ApiConfig) -> anyhow::Result<AppState> {
     tracing::info!("data directory: {}", config.default.state_path.display());
-    let registry = open_registry(config).await?;
-    tracing::info!("metadata: {}", redact(&config.database.connection));
-    if config.database.migrate_on_start {
-        registry
-            .migrate()
-            .await
-            .context("database migration failed")?;
-    } else if registry.schema_version().await? != SqlRegistry::latest_version() {
-        bail!("the database schema is not current: run `glance-manage db sync`");
-    }
-    let registry: Arc<dyn Registry> = Arc::new(registry);
+    let registry = build_registry(config).await?;
     let stores = build_stores(config)?;
+    // Abandoned uploads of nodes that died (conservative threshold, in the
+    // background: it never delays or stops the start).
+    tokio::spawn(crate::sweep::startup_sweep(
+        Arc::clone(&registry),
+        crate::sweep::file_stores(config)?,
+    ));
     let mut settings = build_settings(config)?;
     let policy = build_policy(config)?;
     settings.property_protections = build_property_protections(config, &policy)?;

@@ -8,7 +8,7 @@
 use crate::glance_store::backends;
 use crate::{
     BackendConfig, ConfigError, ConfigFile, DatabaseConfig, DefaultConfig, GlanceStoreConfig,
-    PasteDeployConfig,
+    PasteDeployConfig, RegistryClientConfig,
 };
 use std::path::PathBuf;
 
@@ -29,6 +29,9 @@ pub struct ApiConfig {
     pub backends: Vec<BackendConfig>,
     /// The `[paste_deploy]` section.
     pub paste_deploy: PasteDeployConfig,
+    /// Where image metadata lives: `[DEFAULT] data_api`, `registry_*` and
+    /// `[registry] shared_secret`.
+    pub registry: RegistryClientConfig,
     /// The merged files with environment overrides applied, for sections
     /// not typed here (`[keystone_authtoken]`, ...).
     pub raw: ConfigFile,
@@ -92,6 +95,7 @@ impl ApiConfig {
             glance_store,
             backends,
             paste_deploy: PasteDeployConfig::from_config(&raw),
+            registry: RegistryClientConfig::from_config(&raw, state_path)?,
             default,
             raw,
         })

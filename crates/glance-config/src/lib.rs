@@ -13,6 +13,7 @@ mod error;
 mod glance_store;
 mod ini;
 mod paste_deploy;
+mod registry;
 mod values;
 
 pub use api::ApiConfig;
@@ -22,3 +23,6 @@ pub use error::ConfigError;
 pub use glance_store::{BackendConfig, GlanceStoreConfig};
 pub use ini::{ConfigFile, Entry, Origin};
 pub use paste_deploy::PasteDeployConfig;
+pub use registry::{
+    DataApi, RegistryClientConfig, RegistryConfig, RegistryProtocol, SECRET_FILE_NAME, Secret,
+};

@@ -1,4 +1,4 @@
-//! The conformance suite every [`Registry`](crate::Registry) must pass.
+//! The conformance suite every [`Registry`] must pass.
 //!
 //! Each check is a `pub async fn` taking the registry and panicking on the
 //! first violation, in the style of `object_store`'s integration suite. Checks tag every image they
@@ -10,6 +10,7 @@ mod crud;
 mod filters;
 mod members;
 mod sorting;
+mod strings;
 mod tags;
 mod visibility;
 
@@ -21,6 +22,7 @@ pub use crud::{
 pub use filters::{list_filters, list_hides_unlisted};
 pub use members::{members_create_and_list, members_delete, members_duplicate, members_update};
 pub use sorting::{marker_errors, pagination_walk, sort_every_key};
+pub use strings::exact_strings;
 pub use tags::tags;
 pub use visibility::{
     visibility_admin, visibility_member_status, visibility_no_project, visibility_project,
@@ -119,6 +121,7 @@ macro_rules! for_each_conformance_check {
             sort_every_key,
             pagination_walk,
             marker_errors,
+            exact_strings,
             visibility_admin,
             visibility_project,
             visibility_member_status,

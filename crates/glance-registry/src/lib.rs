@@ -1,5 +1,6 @@
 //! Image metadata: the [`Registry`] trait every metadata backend implements,
-//! its [`conformance`] suite, and [`SqlRegistry`] over SQLite and PostgreSQL.
+//! its [`conformance`] suite, and [`SqlRegistry`] over SQLite, PostgreSQL and
+//! MySQL/MariaDB.
 
 pub mod conformance;
 mod error;
@@ -8,4 +9,4 @@ mod sql;
 
 pub use error::RegistryError;
 pub use registry::Registry;
-pub use sql::{SqlRegistry, connect};
+pub use sql::{PoolSettings, SqlRegistry, connect, connect_with};

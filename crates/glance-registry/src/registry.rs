@@ -4,7 +4,7 @@ use crate::RegistryError;
 use async_trait::async_trait;
 use glance_types::{Image, ImageChanges, ListQuery, Member, MemberStatus};
 
-/// Owns image metadata. Implementations: SQL (SQLite, PostgreSQL), later the
+/// Owns image metadata. Implementations: SQL (SQLite, PostgreSQL, MySQL), later the
 /// remote registry client. Every implementation passes `conformance`.
 #[async_trait]
 pub trait Registry: Send + Sync + 'static {

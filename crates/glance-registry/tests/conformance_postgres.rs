@@ -90,6 +90,36 @@ async fn migrate_twice_is_a_no_op() {
     db.finish().await;
 }
 
+/// Two nodes starting together on a fresh schema: the advisory lock makes
+/// one migrate and the other find the work done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_migrations_apply_once() {
+    let db = TestDb::unmigrated().await;
+    let url = format!("{}?schema={}", base_url(), db.schema);
+    let migrators: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                let reg = connect(&url).await?;
+                let migrated = reg.migrate().await;
+                reg.close().await;
+                migrated
+            })
+        })
+        .collect();
+    for migrator in migrators {
+        migrator
+            .await
+            .expect("join")
+            .expect("every concurrent migrator succeeds");
+    }
+    assert_eq!(
+        db.reg.schema_version().await.expect("version"),
+        SqlRegistry::latest_version()
+    );
+    db.finish().await;
+}
+
 #[tokio::test]
 async fn schemas_isolate_registries() {
     let a = TestDb::new().await;

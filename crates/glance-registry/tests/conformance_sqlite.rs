@@ -71,14 +71,3 @@ async fn closed_pool_is_unavailable() {
     let err = reg.health().await.expect_err("closed");
     assert!(matches!(err, RegistryError::Unavailable(_)), "{err:?}");
 }
-
-#[tokio::test]
-async fn mysql_is_not_built_yet() {
-    let err = connect("mysql+pymysql://glance:pw@db/glance")
-        .await
-        .expect_err("mysql");
-    assert!(
-        matches!(&err, RegistryError::Database(m) if m == "MySQL/MariaDB support is not built yet"),
-        "{err:?}"
-    );
-}

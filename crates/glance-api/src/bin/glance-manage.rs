@@ -1,9 +1,13 @@
-//! glance-manage: database administration (`db sync`, `db version`, `db check`).
+//! glance-manage: database administration (`db sync`, `db version`, `db check`),
+//! the built-in identity, and `image-sweep` (recovery of abandoned uploads).
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+use glance_api::service::UPLOAD_HEARTBEAT;
+use glance_api::sweep::{DEFAULT_OLDER_THAN, SweepOptions};
 use glance_registry::SqlRegistry;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Manage the glance-rs database.
 #[derive(Parser)]
@@ -29,6 +33,16 @@ enum Command {
     /// Same as `db version`.
     #[command(name = "db_version")]
     DbVersion,
+    /// Return `saving` images whose upload was abandoned (a node died) to
+    /// `queued` and remove image files no image needs.
+    ImageSweep {
+        /// Only uploads silent for, and files untouched for, at least this many seconds.
+        #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_OLDER_THAN.as_secs())]
+        older_than: u64,
+        /// Print what would be done; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Built-in identity commands.
     #[command(flatten)]
     Identity(IdentityCommand),
@@ -95,6 +109,10 @@ async fn main() -> anyhow::Result<()> {
         Command::DbSync => DbAction::Sync,
         Command::DbVersion => DbAction::Version,
         Command::Identity(command) => return identity(&config, command),
+        Command::ImageSweep {
+            older_than,
+            dry_run,
+        } => return image_sweep(&config, Duration::from_secs(older_than), dry_run).await,
     };
     let registry = glance_api::startup::open_registry(&config).await?;
     let latest = SqlRegistry::latest_version();
@@ -115,6 +133,32 @@ async fn main() -> anyhow::Result<()> {
             println!("Database schema is current (version {latest}).");
         }
     }
+    Ok(())
+}
+
+/// `image-sweep`: refuses thresholds within two upload heartbeats, which
+/// could take live uploads for abandoned ones.
+async fn image_sweep(
+    config: &glance_config::ApiConfig,
+    older_than: Duration,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let minimum = 2 * UPLOAD_HEARTBEAT;
+    if older_than < minimum {
+        bail!(
+            "--older-than must be at least {} seconds (twice the upload heartbeat)",
+            minimum.as_secs()
+        );
+    }
+    // The registry glance-api uses: the embedded database or the daemon.
+    let registry = glance_api::startup::build_registry(config).await?;
+    let stores = glance_api::sweep::file_stores(config)?;
+    let options = SweepOptions {
+        older_than,
+        dry_run,
+    };
+    let report = glance_api::sweep::sweep(registry.as_ref(), &stores, &options).await?;
+    println!("{report}");
     Ok(())
 }
 

@@ -8,6 +8,7 @@ mod create;
 mod data;
 mod fields;
 mod hashing;
+mod heartbeat;
 mod list;
 mod member_rules;
 mod member_view;
@@ -15,15 +16,18 @@ mod members;
 mod patch;
 mod protections;
 mod range;
+mod recovery;
 mod upload;
 mod view;
 mod virtual_size;
 
 pub use data::{Download, UploadRequest};
+pub use heartbeat::UPLOAD_HEARTBEAT;
 pub use list::ImagePage;
 pub use member_view::{member_view, members_view};
 pub use patch::PatchFormat;
 pub use range::RangeSpec;
+pub(crate) use recovery::requeue_changes;
 
 /// Whether `hashing_algorithm` names a digest this build computes.
 pub fn hash_algorithm_supported(name: &str) -> bool {
@@ -37,6 +41,7 @@ use glance_auth::{Action, Policy, RequestContext};
 use glance_registry::Registry;
 use glance_types::{Image, ImageChanges, ImageStatus, MemberStatus, Visibility};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Image operations over a registry and the stores.
 pub struct ImageService {
@@ -44,10 +49,11 @@ pub struct ImageService {
     stores: StoreMap,
     policy: Policy,
     settings: Settings,
+    upload_heartbeat: Duration,
 }
 
 impl ImageService {
-    /// Wires the service.
+    /// Wires the service; uploads beat every [`UPLOAD_HEARTBEAT`].
     pub fn new(
         registry: Arc<dyn Registry>,
         stores: StoreMap,
@@ -59,7 +65,15 @@ impl ImageService {
             stores,
             policy,
             settings,
+            upload_heartbeat: UPLOAD_HEARTBEAT,
         }
+    }
+
+    /// Sets how often an upload in progress refreshes its image's
+    /// `updated_at` (tests use short intervals).
+    pub fn with_upload_heartbeat(mut self, interval: Duration) -> Self {
+        self.upload_heartbeat = interval;
+        self
     }
 
     /// The API settings.

@@ -4,6 +4,7 @@
 use super::{ImageService, fields};
 use crate::error::ApiError;
 use glance_auth::{Action, PropertyOperation, RequestContext};
+use glance_registry::RegistryError;
 use glance_types::{Image, ImageChanges, ImageStatus, Visibility};
 use serde_json::Value;
 
@@ -188,6 +189,17 @@ fn diff(before: &Image, after: &Image) -> ImageChanges {
     c
 }
 
+/// Formats may change only while the image has no data (checked against
+/// `status` when the patch was applied): a change of them is made a
+/// compare-and-set on that status, so that an upload starting meanwhile on
+/// another node (queued → saving) makes the patch fail instead of changing
+/// the formats of data already received.
+fn guard_formats(changes: &mut ImageChanges, status: ImageStatus) {
+    if changes.disk_format.is_some() || changes.container_format.is_some() {
+        changes.expect_status = Some(status);
+    }
+}
+
 impl ImageService {
     /// Applies a JSON patch to an image.
     pub async fn update(
@@ -214,11 +226,22 @@ impl ImageService {
         if before.tags.len() < after.tags.len() {
             fields::check_quota("tags", after.tags.len(), self.settings.image_tag_quota)?;
         }
-        let changes = diff(&before, &after);
+        let mut changes = diff(&before, &after);
         if changes.is_empty() {
             return Ok(before);
         }
-        Ok(self.registry.update_image(id, &changes).await?)
+        guard_formats(&mut changes, before.status);
+        let format_key = match changes.disk_format {
+            Some(_) => "disk_format",
+            None => "container_format",
+        };
+        match self.registry.update_image(id, &changes).await {
+            // An upload started since the formats were checked.
+            Err(RegistryError::StatusMismatch { .. }) => Err(ApiError::Forbidden(format!(
+                "Attribute {format_key} can be only replaced for a queued image."
+            ))),
+            result => Ok(result?),
+        }
     }
 
     fn apply(
@@ -385,6 +408,22 @@ mod tests {
         assert_eq!(parse_pointer("/a~1b~0c").unwrap(), vec!["a/b~c"]);
         assert!(parse_pointer("name").is_err());
         assert!(parse_pointer("/a~2").is_err());
+    }
+
+    #[test]
+    fn format_changes_are_conditional_on_the_status() {
+        let mut c = ImageChanges {
+            disk_format: Some(Some("raw".into())),
+            ..Default::default()
+        };
+        guard_formats(&mut c, ImageStatus::Queued);
+        assert_eq!(c.expect_status, Some(ImageStatus::Queued));
+        let mut c = ImageChanges {
+            name: Some(Some("n".into())),
+            ..Default::default()
+        };
+        guard_formats(&mut c, ImageStatus::Active);
+        assert_eq!(c.expect_status, None);
     }
 
     #[test]

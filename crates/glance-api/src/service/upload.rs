@@ -3,12 +3,18 @@
 //! body → coalesced chunks → (md5 ‖ secure hash ‖ size cap) → store writer.
 //! The work runs in its own task, so a client that disconnects (dropping the
 //! request handler) still ends with the image back in `queued`, no bytes left
-//! in the store and no hashes recorded.
+//! in the store and no hashes recorded. Every status change is a
+//! compare-and-set (queued → saving, saving → active), so of several nodes
+//! racing on one image exactly one uploads and activates it; while data
+//! streams in, a heartbeat keeps `updated_at` fresh (see [`super::heartbeat`]).
 
 use super::hashing::{Hasher, new_digest};
+use super::heartbeat::with_heartbeat;
+use super::recovery::{Published, remove_published};
 use super::virtual_size::{HEADER_LEN, virtual_size};
 use super::{ImageService, UploadRequest};
 use crate::error::ApiError;
+use crate::stores::StoreEntry;
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
 use glance_auth::{Action, RequestContext};
@@ -197,115 +203,131 @@ impl ImageService {
         }
         .clone();
         if image.status != ImageStatus::Queued {
-            return Err(ApiError::Conflict(format!(
-                "Image status transition from {} to saving is not allowed",
-                image.status
-            )));
+            return Err(not_queued(image.status));
         }
         if image.disk_format.is_none() || image.container_format.is_none() {
             return Err(ApiError::BadRequest(
                 "Properties disk_format, container_format must be set prior to saving data.".into(),
             ));
         }
-        self.registry
-            .update_image(
-                id,
-                &ImageChanges {
-                    expect_status: Some(ImageStatus::Queued),
-                    status: Some(ImageStatus::Saving),
-                    ..Default::default()
-                },
-            )
-            .await?;
+        let to_saving = ImageChanges {
+            expect_status: Some(ImageStatus::Queued),
+            status: Some(ImageStatus::Saving),
+            ..Default::default()
+        };
+        // The formats as of this compare-and-set: a PATCH cannot change them
+        // once the image is saving (see `patch::guard_formats`).
+        let saving = match self.registry.update_image(id, &to_saving).await {
+            Ok(saving) => saving,
+            // Another node (or request) took the image first.
+            Err(RegistryError::StatusMismatch { actual, .. }) => return Err(not_queued(actual)),
+            Err(e) => return Err(e.into()),
+        };
         let service = Arc::clone(self);
         let id = id.to_string();
-        let algo = self.settings.hashing_algorithm.clone();
-        let multi = self.stores.is_multi();
-        let (disk_format, container_format) = (image.disk_format, image.container_format);
+        let formats = (saving.disk_format, saving.container_format);
         let task = tokio::spawn(async move {
-            let (tx, mut rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(2);
-            let to_store: ByteStream =
-                Box::pin(futures::stream::poll_fn(move |cx| rx.poll_recv(cx)));
-            let (pumped, stored) = tokio::join!(
-                pump(request.body, tx, cap, expected, algo.clone()),
-                entry.store.put(&id, to_store)
-            );
-            let outcome = match (pumped, stored) {
-                (Ok(measured), Ok(object)) => {
-                    let mut metadata = serde_json::Map::new();
-                    if multi {
-                        metadata.insert("store".into(), entry.id.clone().into());
-                    }
-                    let location = Location {
-                        url: object.url.clone(),
-                        metadata,
-                    };
-                    let changes = ImageChanges {
-                        expect_status: Some(ImageStatus::Saving),
-                        status: Some(ImageStatus::Active),
-                        size: Some(Some(measured.size as i64)),
-                        virtual_size: Some(virtual_size(
-                            disk_format.as_deref(),
-                            container_format.as_deref(),
-                            &measured.header,
-                            measured.size,
-                        )),
-                        checksum: Some(measured.checksum),
-                        os_hash_algo: Some(Some(algo)),
-                        os_hash_value: Some(measured.hash),
-                        locations: Some(vec![location]),
-                        ..Default::default()
-                    };
-                    match service.registry.update_image(&id, &changes).await {
-                        Ok(_) => {
-                            tracing::info!("image {id} uploaded: {} bytes", measured.size);
-                            return Ok(());
-                        }
-                        Err(e) => {
-                            if let Err(de) = entry.store.delete(&object.url).await {
-                                tracing::error!("could not remove data of image {id}: {de}");
-                            }
-                            match e {
-                                RegistryError::NotFound(_) => ApiError::Gone(format!(
-                                    "Image {id} could not be found after upload. The image may have been deleted during the upload."
-                                )),
-                                RegistryError::StatusMismatch { actual, .. } => ApiError::Conflict(
-                                    format!("Image status changed to {actual} during the upload."),
-                                ),
-                                other => other.into(),
-                            }
-                        }
-                    }
-                }
-                (Err(failure), _) => failure.into_api(),
-                (Ok(_), Err(StoreError::SourceFailed(e))) => {
-                    ApiError::BadRequest(format!("Error reading the request body: {e}"))
-                }
-                (Ok(_), Err(e)) => e.into(),
-            };
-            service.revert_to_queued(&id).await;
-            Err(outcome)
+            service
+                .receive(&id, entry, request.body, expected, formats)
+                .await
         });
         task.await
             .map_err(|e| ApiError::Internal(format!("upload task failed: {e}")))?
     }
 
-    /// Puts an image whose upload failed back to `queued`, without hashes.
-    async fn revert_to_queued(&self, id: &str) {
-        let changes = ImageChanges {
-            expect_status: Some(ImageStatus::Saving),
-            status: Some(ImageStatus::Queued),
-            size: Some(None),
-            virtual_size: Some(None),
-            checksum: Some(None),
-            os_hash_algo: Some(None),
-            os_hash_value: Some(None),
-            ..Default::default()
+    /// Streams the body of the `saving` image `id` into `entry` under the
+    /// heartbeat, then activates the image with a compare-and-set; on any
+    /// failure the image returns to `queued` and no bytes stay behind.
+    async fn receive(
+        self: &Arc<Self>,
+        id: &str,
+        entry: StoreEntry,
+        body: ByteStream,
+        expected: Option<u64>,
+        (disk_format, container_format): (Option<String>, Option<String>),
+    ) -> Result<(), ApiError> {
+        let algo = self.settings.hashing_algorithm.clone();
+        let cap = self.settings.image_size_cap;
+        let (tx, mut rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(2);
+        let to_store: ByteStream = Box::pin(futures::stream::poll_fn(move |cx| rx.poll_recv(cx)));
+        let transfer = async {
+            tokio::join!(
+                pump(body, tx, cap, expected, algo.clone()),
+                entry.store.put(id, to_store)
+            )
         };
-        match self.registry.update_image(id, &changes).await {
-            Ok(_) | Err(RegistryError::NotFound(_)) | Err(RegistryError::StatusMismatch { .. }) => {
+        let (pumped, stored) =
+            with_heartbeat(self.registry.as_ref(), id, self.upload_heartbeat, transfer).await;
+        let failure = match (pumped, stored) {
+            (Ok(measured), Ok(object)) => {
+                let mut metadata = serde_json::Map::new();
+                if self.stores.is_multi() {
+                    metadata.insert("store".into(), entry.id.clone().into());
+                }
+                let changes = ImageChanges {
+                    expect_status: Some(ImageStatus::Saving),
+                    status: Some(ImageStatus::Active),
+                    size: Some(Some(measured.size as i64)),
+                    virtual_size: Some(virtual_size(
+                        disk_format.as_deref(),
+                        container_format.as_deref(),
+                        &measured.header,
+                        measured.size,
+                    )),
+                    checksum: Some(measured.checksum),
+                    os_hash_algo: Some(Some(algo)),
+                    os_hash_value: Some(measured.hash),
+                    locations: Some(vec![Location {
+                        url: object.url.clone(),
+                        metadata,
+                    }]),
+                    ..Default::default()
+                };
+                let published = Published {
+                    entry,
+                    url: object.url,
+                };
+                return match self.registry.update_image(id, &changes).await {
+                    Ok(_) => {
+                        tracing::info!("image {id} uploaded: {} bytes", measured.size);
+                        Ok(())
+                    }
+                    // The image was deleted or changed status meanwhile: the
+                    // bytes are certainly not recorded.
+                    Err(RegistryError::NotFound(_)) => {
+                        remove_published(id, &published).await;
+                        Err(ApiError::Gone(format!(
+                            "Image {id} could not be found after upload. The image may have been deleted during the upload."
+                        )))
+                    }
+                    Err(RegistryError::StatusMismatch { actual, .. }) => {
+                        remove_published(id, &published).await;
+                        Err(ApiError::Conflict(format!(
+                            "Image status changed to {actual} during the upload."
+                        )))
+                    }
+                    // The commit may or may not have happened: settle it
+                    // from what the database says once it answers.
+                    Err(e) => {
+                        self.settle_unconfirmed_activation(id, published);
+                        Err(e.into())
+                    }
+                };
             }
-            Err(e) => tracing::error!("could not return image {id} to queued: {e}"),
-        }
+            (Err(failure), _) => failure.into_api(),
+            (Ok(_), Err(StoreError::SourceFailed(e))) => {
+                ApiError::BadRequest(format!("Error reading the request body: {e}"))
+            }
+            (Ok(_), Err(e)) => e.into(),
+        };
+        self.requeue_failed_upload(id).await;
+        Err(failure)
     }
+}
+
+/// Upstream's 409 for an upload to an image that is not `queued`.
+fn not_queued(status: ImageStatus) -> ApiError {
+    ApiError::Conflict(format!(
+        "Image status transition from {status} to saving is not allowed"
+    ))
 }

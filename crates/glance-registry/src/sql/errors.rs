@@ -22,11 +22,14 @@ pub(crate) fn db_err(e: sqlx::Error) -> RegistryError {
 }
 
 /// Whether a database error code means "try again later": SQLite busy/locked,
-/// PostgreSQL connection exceptions (class 08), too many connections, shutdown.
+/// PostgreSQL too many connections and shutdown, MySQL's killed or
+/// interrupted statements (a server going down: `70100`), and everywhere
+/// the SQLSTATE class 08, connection exceptions (MySQL: lost connection
+/// `08S01`, server shutdown, too many connections `08004`).
 fn transient_code(code: &str) -> bool {
     matches!(
         code,
-        "5" | "6" | "261" | "517" | "53300" | "57P01" | "57P02" | "57P03"
+        "5" | "6" | "261" | "517" | "53300" | "57P01" | "57P02" | "57P03" | "70100"
     ) || code.starts_with("08")
 }
 
@@ -49,5 +52,15 @@ mod tests {
             db_err(sqlx::Error::RowNotFound),
             RegistryError::Database(_)
         ));
+    }
+
+    #[test]
+    fn connection_codes_are_transient() {
+        for code in ["08S01", "08004", "08006", "57P01", "70100", "5"] {
+            assert!(transient_code(code), "{code}");
+        }
+        for code in ["23000", "42000", "HY000", "23505"] {
+            assert!(!transient_code(code), "{code}");
+        }
     }
 }

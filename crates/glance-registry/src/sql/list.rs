@@ -1,6 +1,7 @@
 //! The list query: visibility scope, filters, sort order and keyset pagination,
 //! built as one SQL statement with its bind values.
 
+use super::dialect::Backend;
 use super::images::{IMAGE_COLUMNS, UNLISTED_SQL, to_micros};
 use super::pool::Kind;
 use super::statement::{Statement, Value};
@@ -40,11 +41,12 @@ pub(crate) fn marker_kinds(query: &ListQuery) -> Vec<Kind> {
         .collect()
 }
 
-/// The page query. `marker` holds the marker's sort-key values (from
-/// [`marker_statement`]) when the page starts after a marker.
+/// The page query for `backend`. `marker` holds the marker's sort-key values
+/// (from [`marker_statement`]) when the page starts after a marker.
 pub(crate) fn list_statement(
     query: &ListQuery,
     marker: Option<&[Value]>,
+    backend: Backend,
 ) -> Result<Statement, RegistryError> {
     let mut st = Statement::new(&format!(
         "SELECT {IMAGE_COLUMNS} FROM images WHERE deleted = FALSE AND status NOT IN {UNLISTED_SQL}"
@@ -63,12 +65,8 @@ pub(crate) fn list_statement(
         if i > 0 {
             st.push(", ");
         }
-        st.push(key.column()).push(match (dir, key.nullable()) {
-            (SortDir::Asc, true) => " ASC NULLS FIRST",
-            (SortDir::Asc, false) => " ASC",
-            (SortDir::Desc, true) => " DESC NULLS LAST",
-            (SortDir::Desc, false) => " DESC",
-        });
+        st.push(key.column())
+            .push(backend.order(*dir, key.nullable()));
     }
     st.push(" LIMIT ").bind(i64::from(query.limit));
     Ok(st)
@@ -277,6 +275,6 @@ mod tests {
         let mut q = ListQuery::new(Scope::Admin(None), 10);
         q.filters
             .push(Filter::Column("deleted", FilterValue::Eq("1".into())));
-        assert!(list_statement(&q, None).is_err());
+        assert!(list_statement(&q, None, Backend::Sqlite).is_err());
     }
 }

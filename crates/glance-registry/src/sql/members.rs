@@ -1,7 +1,8 @@
 //! Image memberships: creating, reading, answering and removing shares.
 //!
 //! Writes lock the image row first (see [`lock_image`]), so they serialise
-//! with each other and with the image's deletion.
+//! with each other and with the image's deletion. `"member"` is quoted: it is
+//! a reserved word in MySQL 8.
 
 use super::images::{from_micros, lock_image, to_micros};
 use super::pool::{Kind, Row, Tx};
@@ -10,7 +11,7 @@ use crate::RegistryError;
 use glance_types::{Member, MemberStatus};
 
 /// The membership columns every SELECT returns, in [`MEMBER_KINDS`] order.
-const MEMBER_COLUMNS: &str = "image_id, member, status, created_at, updated_at";
+const MEMBER_COLUMNS: &str = r#"image_id, "member", status, created_at, updated_at"#;
 
 /// The kinds of [`MEMBER_COLUMNS`].
 const MEMBER_KINDS: &[Kind] = &[Kind::Text, Kind::Text, Kind::Text, Kind::Int, Kind::Int];
@@ -47,9 +48,9 @@ pub(crate) async fn load(
     ));
     st.bind(image_id).push(" AND deleted = FALSE");
     if let Some(member) = member {
-        st.push(" AND member = ").bind(member);
+        st.push(r#" AND "member" = "#).bind(member);
     }
-    st.push(" ORDER BY created_at, member");
+    st.push(r#" ORDER BY created_at, "member""#);
     tx.fetch(&st, MEMBER_KINDS)
         .await?
         .into_iter()
@@ -83,13 +84,12 @@ pub(crate) async fn create(
         .bind(now)
         .push(", deleted = FALSE WHERE image_id = ")
         .bind(image_id)
-        .push(" AND member = ")
+        .push(r#" AND "member" = "#)
         .bind(member)
         .push(" AND deleted = TRUE");
     if tx.execute(&revive).await? == 0 {
         let mut insert = Statement::new(
-            "INSERT INTO image_members \
-             (image_id, member, status, can_share, created_at, updated_at, deleted) VALUES (",
+            r#"INSERT INTO image_members (image_id, "member", status, can_share, created_at, updated_at, deleted) VALUES ("#,
         );
         insert
             .bind(image_id)
@@ -126,7 +126,7 @@ pub(crate) async fn update(
         .bind(to_micros(&glance_types::now()))
         .push(" WHERE image_id = ")
         .bind(image_id)
-        .push(" AND member = ")
+        .push(r#" AND "member" = "#)
         .bind(member)
         .push(" AND deleted = FALSE");
     if tx.execute(&st).await? == 0 {
@@ -142,7 +142,7 @@ pub(crate) async fn delete(tx: &mut Tx, image_id: &str, member: &str) -> Result<
     st.bind(to_micros(&glance_types::now()))
         .push(" WHERE image_id = ")
         .bind(image_id)
-        .push(" AND member = ")
+        .push(r#" AND "member" = "#)
         .bind(member)
         .push(" AND deleted = FALSE");
     if tx.execute(&st).await? == 0 {

@@ -1,12 +1,17 @@
 //! The versioned schema: portable DDL steps applied in order, each in its own
-//! transaction, recorded in `glance_schema_version`.
+//! transaction (where the backend has transactional DDL), recorded in
+//! `glance_schema_version`.
 //!
-//! Portability rules (SQLite, PostgreSQL, later MySQL): `VARCHAR(n)` for every
-//! indexed string, `TEXT` only for unindexed values, `BIGINT` integers and
-//! timestamps (microseconds since the epoch), `BOOLEAN` flags, no
-//! backend-specific index options.
+//! Portability rules (SQLite, PostgreSQL, MySQL/MariaDB): `VARCHAR(n)` for
+//! every indexed string (n ≤ 255: MySQL indexes at most 3072 bytes, 4 per
+//! utf8mb4 character), `TEXT` only for unindexed values, `BIGINT` integers and
+//! timestamps (microseconds since the epoch), `BOOLEAN` flags, table-level
+//! `FOREIGN KEY` clauses (MySQL ignores column-level `REFERENCES`), `"member"`
+//! quoted (reserved in MySQL 8; MySQL sessions run with `ANSI_QUOTES`), no
+//! backend-specific index options. [`Backend::ddl`] adds MySQL's table options.
 
-use super::pool::{Backend, Kind, Tx};
+use super::dialect::{Backend, MYSQL_COLLATIONS};
+use super::pool::{Kind, Tx};
 use super::statement::Statement;
 use crate::RegistryError;
 
@@ -60,35 +65,39 @@ pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
         // Property filters run as EXISTS probes on the primary key; `value` is
         // TEXT (values may be long), which MySQL cannot index portably.
         "CREATE TABLE image_properties (
-            image_id VARCHAR(36) NOT NULL REFERENCES images (id),
+            image_id VARCHAR(36) NOT NULL,
             name VARCHAR(255) NOT NULL,
             value TEXT NOT NULL,
-            PRIMARY KEY (image_id, name)
+            PRIMARY KEY (image_id, name),
+            FOREIGN KEY (image_id) REFERENCES images (id)
         )",
         "CREATE TABLE image_tags (
-            image_id VARCHAR(36) NOT NULL REFERENCES images (id),
+            image_id VARCHAR(36) NOT NULL,
             value VARCHAR(255) NOT NULL,
-            PRIMARY KEY (image_id, value)
+            PRIMARY KEY (image_id, value),
+            FOREIGN KEY (image_id) REFERENCES images (id)
         )",
         "CREATE INDEX ix_image_tags_value ON image_tags (value)",
         "CREATE TABLE image_locations (
-            image_id VARCHAR(36) NOT NULL REFERENCES images (id),
+            image_id VARCHAR(36) NOT NULL,
             position INTEGER NOT NULL,
             url TEXT NOT NULL,
             metadata TEXT NOT NULL,
-            PRIMARY KEY (image_id, position)
+            PRIMARY KEY (image_id, position),
+            FOREIGN KEY (image_id) REFERENCES images (id)
         )",
-        "CREATE TABLE image_members (
-            image_id VARCHAR(36) NOT NULL REFERENCES images (id),
-            member VARCHAR(255) NOT NULL,
+        r#"CREATE TABLE image_members (
+            image_id VARCHAR(36) NOT NULL,
+            "member" VARCHAR(255) NOT NULL,
             status VARCHAR(20) NOT NULL DEFAULT 'pending',
             can_share BOOLEAN NOT NULL DEFAULT FALSE,
             created_at BIGINT NOT NULL,
             updated_at BIGINT NOT NULL,
             deleted BOOLEAN NOT NULL DEFAULT FALSE,
-            PRIMARY KEY (image_id, member)
-        )",
-        "CREATE INDEX ix_image_members_member ON image_members (member)",
+            PRIMARY KEY (image_id, "member"),
+            FOREIGN KEY (image_id) REFERENCES images (id)
+        )"#,
+        r#"CREATE INDEX ix_image_members_member ON image_members ("member")"#,
     ],
 }];
 
@@ -106,16 +115,8 @@ pub(crate) fn latest_version() -> i64 {
 
 /// The applied version (0 for an empty database).
 pub(crate) async fn current_version(tx: &mut Tx) -> Result<i64, RegistryError> {
-    let exists = match tx.backend() {
-        Backend::Sqlite => {
-            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'glance_schema_version'"
-        }
-        Backend::Postgres => {
-            "SELECT COUNT(*) FROM pg_catalog.pg_tables \
-             WHERE schemaname = current_schema() AND tablename = 'glance_schema_version'"
-        }
-    };
-    let mut rows = tx.fetch(&Statement::new(exists), &[Kind::Int]).await?;
+    let exists = Statement::new(tx.backend().version_table_count());
+    let mut rows = tx.fetch(&exists, &[Kind::Int]).await?;
     if rows.pop().map(|mut r| r.req_int()).transpose()? != Some(1) {
         return Ok(0);
     }
@@ -129,15 +130,49 @@ pub(crate) async fn current_version(tx: &mut Tx) -> Result<i64, RegistryError> {
         .unwrap_or(0))
 }
 
-/// Creates the version table if missing.
-pub(crate) async fn create_version_table(tx: &mut Tx) -> Result<(), RegistryError> {
-    tx.execute(&Statement::new(CREATE_VERSION_TABLE)).await?;
+/// The collation new MySQL tables get: the first of [`MYSQL_COLLATIONS`]
+/// the server has (empty on other backends, which compare bytes anyway).
+pub(crate) async fn table_collation(tx: &mut Tx) -> Result<String, RegistryError> {
+    if tx.backend() != Backend::MySql {
+        return Ok(String::new());
+    }
+    let mut st = Statement::new(
+        "SELECT COLLATION_NAME FROM information_schema.COLLATIONS WHERE COLLATION_NAME IN ",
+    );
+    st.bind_list(MYSQL_COLLATIONS);
+    let mut available = Vec::new();
+    for mut row in tx.fetch(&st, &[Kind::Text]).await? {
+        available.push(row.req_text()?);
+    }
+    MYSQL_COLLATIONS
+        .into_iter()
+        .find(|c| available.iter().any(|a| a == c))
+        .map(str::to_string)
+        .ok_or_else(|| RegistryError::Database("the server has no utf8mb4 collation".into()))
+}
+
+/// Creates the version table if missing (`collation` from [`table_collation`]).
+pub(crate) async fn create_version_table(
+    tx: &mut Tx,
+    collation: &str,
+) -> Result<(), RegistryError> {
+    let ddl = tx.backend().ddl(CREATE_VERSION_TABLE, collation);
+    tx.execute(&Statement::new(&ddl)).await?;
     Ok(())
 }
 
-/// Applies one migration inside `tx`. The version row is inserted first so that
-/// a concurrent migrator blocks on it; `Ok(false)` if another one applied it.
-pub(crate) async fn apply(tx: &mut Tx, m: &Migration, now: i64) -> Result<bool, RegistryError> {
+/// Applies one migration inside `tx`; `Ok(false)` if another migrator applied
+/// it. With transactional DDL the version row is inserted first, so that a
+/// concurrent migrator blocks on it. Without (MySQL), the caller holds the
+/// schema lock, and the row is inserted last, so that a failed step is not
+/// recorded as done.
+pub(crate) async fn apply(
+    tx: &mut Tx,
+    m: &Migration,
+    now: i64,
+    collation: &str,
+) -> Result<bool, RegistryError> {
+    let backend = tx.backend();
     let mut record = Statement::new(
         "INSERT INTO glance_schema_version (version, description, applied_at) VALUES (",
     );
@@ -148,13 +183,29 @@ pub(crate) async fn apply(tx: &mut Tx, m: &Migration, now: i64) -> Result<bool, 
         .push(", ")
         .bind(now)
         .push(")");
-    if !tx.insert_unique(&record).await? {
-        return Ok(false);
-    }
-    for sql in m.statements {
-        tx.execute(&Statement::new(sql)).await?;
+    if backend.transactional_ddl() {
+        if !tx.insert_unique(&record).await? {
+            return Ok(false);
+        }
+        run_statements(tx, m, collation).await?;
+    } else {
+        if current_version(tx).await? >= m.version {
+            return Ok(false);
+        }
+        run_statements(tx, m, collation).await?;
+        tx.execute(&record).await?;
     }
     Ok(true)
+}
+
+/// Runs the DDL of `m`, in order.
+async fn run_statements(tx: &mut Tx, m: &Migration, collation: &str) -> Result<(), RegistryError> {
+    let backend = tx.backend();
+    for sql in m.statements {
+        tx.execute(&Statement::new(&backend.ddl(sql, collation)))
+            .await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

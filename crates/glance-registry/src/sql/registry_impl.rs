@@ -2,8 +2,8 @@
 //!
 //! Write transactions start with a write to the image row (INSERT or UPDATE),
 //! so SQLite takes its write lock up front (waiting out the busy timeout rather
-//! than failing a read-to-write upgrade) and PostgreSQL locks the row, which
-//! serialises concurrent changes of one image.
+//! than failing a read-to-write upgrade) and PostgreSQL and MySQL lock the
+//! row, which serialises concurrent changes of one image.
 
 use super::SqlRegistry;
 use super::images::{
@@ -140,7 +140,7 @@ impl Registry for SqlRegistry {
             }
             None => None,
         };
-        let st = list_statement(query, marker.as_deref())?;
+        let st = list_statement(query, marker.as_deref(), tx.backend())?;
         let images = load_images(&mut tx, &st).await?;
         tx.commit().await?;
         Ok(images)

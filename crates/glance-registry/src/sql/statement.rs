@@ -1,6 +1,10 @@
 //! SQL text plus the values bound to its placeholders, built up in order.
 
-/// One value bound to a `$N` placeholder.
+use super::dialect::Backend;
+use std::borrow::Cow;
+use std::ops::Range;
+
+/// One value bound to a placeholder.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Value {
     /// A (nullable) 64-bit integer.
@@ -54,13 +58,16 @@ impl From<bool> for Value {
 }
 
 /// A statement under construction: SQL text and its bind values, numbered `$1, $2, …`
-/// in the order they are pushed (both SQLite and PostgreSQL accept `$N`).
+/// in the order they are pushed (SQLite and PostgreSQL); [`Statement::sql_for`]
+/// gives MySQL's positional `?` instead.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Statement {
-    /// The SQL text.
+    /// The SQL text, with numbered placeholders.
     pub(crate) sql: String,
     /// The values, in placeholder order.
     pub(crate) values: Vec<Value>,
+    /// Where each placeholder is in [`Statement::sql`].
+    placeholders: Vec<Range<usize>>,
 }
 
 impl Statement {
@@ -68,8 +75,24 @@ impl Statement {
     pub(crate) fn new(sql: &str) -> Self {
         Self {
             sql: sql.to_string(),
-            values: Vec::new(),
+            ..Self::default()
         }
+    }
+
+    /// The SQL text as `backend` expects its placeholders.
+    pub(crate) fn sql_for(&self, backend: Backend) -> Cow<'_, str> {
+        if backend.numbered_placeholders() {
+            return Cow::Borrowed(&self.sql);
+        }
+        let mut sql = String::with_capacity(self.sql.len());
+        let mut from = 0;
+        for at in &self.placeholders {
+            sql.push_str(&self.sql[from..at.start]);
+            sql.push('?');
+            from = at.end;
+        }
+        sql.push_str(&self.sql[from..]);
+        Cow::Owned(sql)
     }
 
     /// Appends SQL text.
@@ -81,9 +104,10 @@ impl Statement {
     /// Appends a placeholder bound to `value`.
     pub(crate) fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
         self.values.push(value.into());
-        let n = self.values.len();
+        let start = self.sql.len();
         self.sql.push('$');
-        self.sql.push_str(&n.to_string());
+        self.sql.push_str(&self.values.len().to_string());
+        self.placeholders.push(start..self.sql.len());
         self
     }
 
@@ -113,5 +137,20 @@ mod tests {
         st.bind(1_i64).push(" AND b IN ").bind_list(["x", "y"]);
         assert_eq!(st.sql, "SELECT 1 WHERE a = $1 AND b IN ($2, $3)");
         assert_eq!(st.values.len(), 3);
+    }
+
+    #[test]
+    fn mysql_gets_positional_placeholders() {
+        let mut st = Statement::new("SELECT '$1' WHERE a = ");
+        for i in 0..11_i64 {
+            st.push(if i == 0 { "" } else { " OR a = " }).bind(i);
+        }
+        st.push(" LIMIT ").bind(5_i64);
+        assert_eq!(st.sql_for(Backend::Postgres), st.sql);
+        assert_eq!(st.sql_for(Backend::Sqlite), st.sql);
+        assert_eq!(
+            st.sql_for(Backend::MySql),
+            format!("SELECT '$1' WHERE a = ?{} LIMIT ?", " OR a = ?".repeat(10))
+        );
     }
 }
