@@ -9,7 +9,6 @@
 
 pub mod auth;
 pub mod error;
-pub mod logging;
 mod negotiate;
 mod request_id;
 pub mod routes;

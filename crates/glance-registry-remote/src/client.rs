@@ -3,10 +3,7 @@
 
 use crate::SetupError;
 use crate::auth::load_secret;
-use crate::wire::{
-    ChangesBody, CountBody, ErrorBody, ImageBody, ListQueryBody, MemberBody, MemberStatusBody,
-    RemovedBody, SECRET_HEADER, StatusBody,
-};
+use crate::wire::{CountBody, ErrorBody, RemovedBody, SECRET_HEADER, StatusBody};
 use async_trait::async_trait;
 use glance_config::{RegistryClientConfig, Secret};
 use glance_registry::{Registry, RegistryError};
@@ -168,35 +165,32 @@ impl RemoteRegistry {
 #[async_trait]
 impl Registry for RemoteRegistry {
     async fn create_image(&self, image: &Image) -> Result<Image, RegistryError> {
-        let request = self
-            .request(Method::POST, "v1/images", &[])
-            .json(&ImageBody::from(image));
-        Ok(self.call::<ImageBody>(request).await?.into())
+        let request = self.request(Method::POST, "v1/images", &[]).json(image);
+        self.call(request).await
     }
 
     async fn get_image(&self, id: &str) -> Result<Image, RegistryError> {
         let request = self.request(Method::GET, "v1/image", &[("id", id)]);
-        Ok(self.call::<ImageBody>(request).await?.into())
+        self.call(request).await
     }
 
     async fn update_image(&self, id: &str, changes: &ImageChanges) -> Result<Image, RegistryError> {
         let request = self
             .request(Method::PATCH, "v1/image", &[("id", id)])
-            .json(&ChangesBody::from(changes));
-        Ok(self.call::<ImageBody>(request).await?.into())
+            .json(changes);
+        self.call(request).await
     }
 
     async fn delete_image(&self, id: &str) -> Result<Image, RegistryError> {
         let request = self.request(Method::DELETE, "v1/image", &[("id", id)]);
-        Ok(self.call::<ImageBody>(request).await?.into())
+        self.call(request).await
     }
 
     async fn list_images(&self, query: &ListQuery) -> Result<Vec<Image>, RegistryError> {
         let request = self
             .request(Method::POST, "v1/images/list", &[])
-            .json(&ListQueryBody::from(query));
-        let images: Vec<ImageBody> = self.call(request).await?;
-        Ok(images.into_iter().map(Image::from).collect())
+            .json(query);
+        self.call(request).await
     }
 
     async fn add_tag(&self, id: &str, tag: &str) -> Result<(), RegistryError> {
@@ -212,13 +206,12 @@ impl Registry for RemoteRegistry {
     async fn create_member(&self, image_id: &str, member: &str) -> Result<Member, RegistryError> {
         let query = [("id", image_id), ("member", member)];
         let request = self.request(Method::POST, "v1/image/members", &query);
-        Ok(self.call::<MemberBody>(request).await?.into())
+        self.call(request).await
     }
 
     async fn list_members(&self, image_id: &str) -> Result<Vec<Member>, RegistryError> {
         let request = self.request(Method::GET, "v1/image/members", &[("id", image_id)]);
-        let members: Vec<MemberBody> = self.call(request).await?;
-        Ok(members.into_iter().map(Member::from).collect())
+        self.call(request).await
     }
 
     async fn get_member(
@@ -228,8 +221,7 @@ impl Registry for RemoteRegistry {
     ) -> Result<Option<Member>, RegistryError> {
         let query = [("id", image_id), ("member", member)];
         let request = self.request(Method::GET, "v1/image/member", &query);
-        let found: Option<MemberBody> = self.call(request).await?;
-        Ok(found.map(Member::from))
+        self.call(request).await
     }
 
     async fn update_member(
@@ -241,10 +233,8 @@ impl Registry for RemoteRegistry {
         let query = [("id", image_id), ("member", member)];
         let request = self
             .request(Method::PUT, "v1/image/member", &query)
-            .json(&StatusBody {
-                status: MemberStatusBody::from(status),
-            });
-        Ok(self.call::<MemberBody>(request).await?.into())
+            .json(&StatusBody { status });
+        self.call(request).await
     }
 
     async fn delete_member(&self, image_id: &str, member: &str) -> Result<(), RegistryError> {

@@ -4,8 +4,8 @@
 
 use crate::auth::{self, Guard};
 use crate::wire::{
-    ChangesBody, CountBody, ErrorBody, ErrorDetail, ErrorKind, ImageBody, ImageParam,
-    ListQueryBody, MemberBody, MemberParams, RemovedBody, StatusBody, TagParams,
+    CountBody, ErrorBody, ErrorDetail, ErrorKind, ImageParam, MemberParams, RemovedBody,
+    StatusBody, TagParams,
 };
 use axum::Json;
 use axum::Router;
@@ -16,7 +16,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use glance_registry::{Registry, RegistryError};
-use glance_types::{Image, ListQuery};
+use glance_types::{Image, ImageChanges, ListQuery, Member};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -141,18 +141,13 @@ async fn healthcheck(State(reg): Reg) -> (StatusCode, &'static str) {
     }
 }
 
-/// The image answer body.
-fn image(image: &Image) -> Json<ImageBody> {
-    Json(ImageBody::from(image))
-}
-
 async fn create_image(
     State(reg): Reg,
-    body: Result<Json<ImageBody>, JsonRejection>,
-) -> Answer<(StatusCode, Json<ImageBody>)> {
-    let Json(body) = body?;
-    let created = reg.create_image(&body.into()).await?;
-    Ok((StatusCode::CREATED, image(&created)))
+    body: Result<Json<Image>, JsonRejection>,
+) -> Answer<(StatusCode, Json<Image>)> {
+    let Json(image) = body?;
+    let created = reg.create_image(&image).await?;
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 /// The image a query string names.
@@ -162,34 +157,32 @@ type Tag = Result<Query<TagParams>, QueryRejection>;
 /// The image and member a query string names.
 type Membership = Result<Query<MemberParams>, QueryRejection>;
 
-async fn get_image(State(reg): Reg, param: Id) -> Answer<Json<ImageBody>> {
+async fn get_image(State(reg): Reg, param: Id) -> Answer<Json<Image>> {
     let Query(ImageParam { id }) = param?;
-    Ok(image(&reg.get_image(&id).await?))
+    Ok(Json(reg.get_image(&id).await?))
 }
 
 async fn update_image(
     State(reg): Reg,
     param: Id,
-    body: Result<Json<ChangesBody>, JsonRejection>,
-) -> Answer<Json<ImageBody>> {
+    body: Result<Json<ImageChanges>, JsonRejection>,
+) -> Answer<Json<Image>> {
     let Query(ImageParam { id }) = param?;
-    let Json(body) = body?;
-    Ok(image(&reg.update_image(&id, &body.into()).await?))
+    let Json(changes) = body?;
+    Ok(Json(reg.update_image(&id, &changes).await?))
 }
 
-async fn delete_image(State(reg): Reg, param: Id) -> Answer<Json<ImageBody>> {
+async fn delete_image(State(reg): Reg, param: Id) -> Answer<Json<Image>> {
     let Query(ImageParam { id }) = param?;
-    Ok(image(&reg.delete_image(&id).await?))
+    Ok(Json(reg.delete_image(&id).await?))
 }
 
 async fn list_images(
     State(reg): Reg,
-    body: Result<Json<ListQueryBody>, JsonRejection>,
-) -> Answer<Json<Vec<ImageBody>>> {
-    let Json(body) = body?;
-    let query = ListQuery::try_from(body).map_err(|e| Failure::bad_request(e.to_string()))?;
-    let images = reg.list_images(&query).await?;
-    Ok(Json(images.iter().map(ImageBody::from).collect()))
+    body: Result<Json<ListQuery>, JsonRejection>,
+) -> Answer<Json<Vec<Image>>> {
+    let Json(query) = body?;
+    Ok(Json(reg.list_images(&query).await?))
 }
 
 async fn add_tag(State(reg): Reg, param: Tag) -> Answer<StatusCode> {
@@ -204,19 +197,15 @@ async fn remove_tag(State(reg): Reg, param: Tag) -> Answer<Json<RemovedBody>> {
     Ok(Json(RemovedBody { removed }))
 }
 
-async fn create_member(
-    State(reg): Reg,
-    param: Membership,
-) -> Answer<(StatusCode, Json<MemberBody>)> {
+async fn create_member(State(reg): Reg, param: Membership) -> Answer<(StatusCode, Json<Member>)> {
     let Query(MemberParams { id, member }) = param?;
     let created = reg.create_member(&id, &member).await?;
-    Ok((StatusCode::CREATED, Json(created.into())))
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
-async fn list_members(State(reg): Reg, param: Id) -> Answer<Json<Vec<MemberBody>>> {
+async fn list_members(State(reg): Reg, param: Id) -> Answer<Json<Vec<Member>>> {
     let Query(ImageParam { id }) = param?;
-    let members = reg.list_members(&id).await?;
-    Ok(Json(members.into_iter().map(MemberBody::from).collect()))
+    Ok(Json(reg.list_members(&id).await?))
 }
 
 async fn count_members(State(reg): Reg, param: Id) -> Answer<Json<CountBody>> {
@@ -225,21 +214,19 @@ async fn count_members(State(reg): Reg, param: Id) -> Answer<Json<CountBody>> {
     Ok(Json(CountBody { count }))
 }
 
-async fn get_member(State(reg): Reg, param: Membership) -> Answer<Json<Option<MemberBody>>> {
+async fn get_member(State(reg): Reg, param: Membership) -> Answer<Json<Option<Member>>> {
     let Query(MemberParams { id, member }) = param?;
-    let found = reg.get_member(&id, &member).await?;
-    Ok(Json(found.map(MemberBody::from)))
+    Ok(Json(reg.get_member(&id, &member).await?))
 }
 
 async fn update_member(
     State(reg): Reg,
     param: Membership,
     body: Result<Json<StatusBody>, JsonRejection>,
-) -> Answer<Json<MemberBody>> {
+) -> Answer<Json<Member>> {
     let Query(MemberParams { id, member }) = param?;
     let Json(StatusBody { status }) = body?;
-    let updated = reg.update_member(&id, &member, status.into()).await?;
-    Ok(Json(updated.into()))
+    Ok(Json(reg.update_member(&id, &member, status).await?))
 }
 
 async fn delete_member(State(reg): Reg, param: Membership) -> Answer<StatusCode> {

@@ -1,7 +1,9 @@
 //! The HTTP/JSON protocol between [`RemoteRegistry`](crate::RemoteRegistry)
 //! and the daemon's [`router`](crate::router): one route per
-//! [`Registry`](glance_registry::Registry) method, bodies that carry the
-//! glance-types values losslessly, and typed errors.
+//! [`Registry`](glance_registry::Registry) method, bodies that are the
+//! glance-types values in their own serde forms (lossless: every field,
+//! `null` apart from absent in image changes, timestamps with all their
+//! digits), and typed errors.
 //!
 //! | method | request | success |
 //! |---|---|---|
@@ -27,14 +29,13 @@
 //! `{"error": {"kind": …, <fields>, "message": …}}` (see [`error`]).
 
 pub(crate) mod error;
-pub(crate) mod image;
-pub(crate) mod query;
+#[cfg(test)]
+mod tests;
 
+use glance_types::MemberStatus;
 use serde::{Deserialize, Serialize};
 
 pub(crate) use error::{ErrorBody, ErrorDetail, ErrorKind};
-pub(crate) use image::{ChangesBody, ImageBody, MemberBody, MemberStatusBody};
-pub(crate) use query::ListQueryBody;
 
 /// The header carrying the shared secret.
 pub const SECRET_HEADER: &str = "x-glance-registry-secret";
@@ -68,7 +69,7 @@ pub(crate) struct MemberParams {
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct StatusBody {
     /// The new membership status.
-    pub(crate) status: MemberStatusBody,
+    pub(crate) status: MemberStatus,
 }
 
 /// The answer of `remove_tag`.

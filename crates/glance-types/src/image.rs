@@ -61,7 +61,10 @@ pub struct Location {
 }
 
 /// An image record: the core fields, extra properties, tags and locations.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serde writes every field as is (timestamps in RFC 3339 with all their
+/// digits), so an image crosses JSON unchanged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Image {
     /// UUID string.
     pub id: String,
@@ -141,47 +144,72 @@ impl Image {
 /// `None` leaves a field alone; `Some(v)` sets it (for nullable fields,
 /// `Some(None)` sets NULL). Properties are upserted and removed by name, so two
 /// concurrent updates of different properties never lose each other.
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// In serde's forms (JSON merge-patch style) a field that changes nothing is
+/// absent, `null` sets a nullable field to NULL and a value sets it; an
+/// absent field reads back as leaving it alone.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ImageChanges {
     /// Apply only if the image currently has this status (compare-and-set).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expect_status: Option<ImageStatus>,
     /// New name.
+    #[serde(skip_serializing_if = "Option::is_none", with = "crate::double_option")]
     pub name: Option<Option<String>>,
     /// New status.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ImageStatus>,
     /// New visibility.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub visibility: Option<Visibility>,
     /// New protected flag.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub protected: Option<bool>,
     /// New hidden flag.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub os_hidden: Option<bool>,
     /// New md5 checksum.
+    #[serde(skip_serializing_if = "Option::is_none", with = "crate::double_option")]
     pub checksum: Option<Option<String>>,
     /// New hash algorithm.
+    #[serde(skip_serializing_if = "Option::is_none", with = "crate::double_option")]
     pub os_hash_algo: Option<Option<String>>,
     /// New hash value.
+    #[serde(skip_serializing_if = "Option::is_none", with = "crate::double_option")]
     pub os_hash_value: Option<Option<String>>,
     /// New owner.
+    #[serde(skip_serializing_if = "Option::is_none", with = "crate::double_option")]
     pub owner: Option<Option<String>>,
     /// New size.
+    #[serde(skip_serializing_if = "Option::is_none", with = "crate::double_option")]
     pub size: Option<Option<i64>>,
     /// New virtual size.
+    #[serde(skip_serializing_if = "Option::is_none", with = "crate::double_option")]
     pub virtual_size: Option<Option<i64>>,
     /// New container format.
+    #[serde(skip_serializing_if = "Option::is_none", with = "crate::double_option")]
     pub container_format: Option<Option<String>>,
     /// New disk format.
+    #[serde(skip_serializing_if = "Option::is_none", with = "crate::double_option")]
     pub disk_format: Option<Option<String>>,
     /// New minimum RAM.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_ram: Option<i64>,
     /// New minimum disk.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_disk: Option<i64>,
     /// Properties to insert or overwrite.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub set_properties: BTreeMap<String, String>,
     /// Properties to delete (missing ones are ignored).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub remove_properties: Vec<String>,
     /// Replace the whole tag set.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Replace the whole location list.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locations: Option<Vec<Location>>,
 }
 

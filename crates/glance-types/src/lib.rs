@@ -1,8 +1,11 @@
 //! The image model shared by every glance-rs crate.
 //!
 //! Nothing here does I/O: these are the values the registry stores, the store
-//! keys its objects by and the API renders.
+//! keys its objects by and the API renders. Each derives serde's
+//! `Serialize`/`Deserialize` losslessly, so glance-registry sends them over
+//! HTTP as they are.
 
+mod double_option;
 mod image;
 mod list;
 mod member;

@@ -1,9 +1,17 @@
 //! A validated image list query: filters, visibility scope, sort and page.
+//!
+//! Serde writes enums by their snake_case names (`"container_format"`,
+//! `{"only": "public"}`, `{"column": ["name", {"in": ["a", "b"]}]}`); a
+//! filter column that is not in [`STRING_FILTER_COLUMNS`] or
+//! [`INT_FILTER_COLUMNS`] does not deserialize.
 
 use crate::{ImageStatus, Timestamp, Visibility};
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize};
 
 /// The columns images can be sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SortKey {
     /// `name`
     Name,
@@ -24,19 +32,21 @@ pub enum SortKey {
 }
 
 impl SortKey {
-    /// Parses an API sort key name.
+    /// Every sort key, in declaration order.
+    pub const ALL: [SortKey; 8] = [
+        Self::Name,
+        Self::Status,
+        Self::ContainerFormat,
+        Self::DiskFormat,
+        Self::Size,
+        Self::Id,
+        Self::CreatedAt,
+        Self::UpdatedAt,
+    ];
+
+    /// Parses an API sort key name (its column name).
     pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "name" => Self::Name,
-            "status" => Self::Status,
-            "container_format" => Self::ContainerFormat,
-            "disk_format" => Self::DiskFormat,
-            "size" => Self::Size,
-            "id" => Self::Id,
-            "created_at" => Self::CreatedAt,
-            "updated_at" => Self::UpdatedAt,
-            _ => return None,
-        })
+        Self::ALL.into_iter().find(|k| k.column() == s)
     }
 
     /// The column name.
@@ -63,7 +73,8 @@ impl SortKey {
 }
 
 /// Sort direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SortDir {
     /// Ascending.
     Asc,
@@ -72,7 +83,8 @@ pub enum SortDir {
 }
 
 /// Comparison operator of a time filter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TimeOp {
     /// `gt`
     Gt,
@@ -89,7 +101,8 @@ pub enum TimeOp {
 }
 
 /// A value an exact-match filter accepts: one value, or any of a list (`in:a,b`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum FilterValue {
     /// Exactly this value.
     Eq(String),
@@ -98,13 +111,17 @@ pub enum FilterValue {
 }
 
 /// One list filter. Every filter in a query must hold.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Filter {
     /// A string core column (`name`, `id`, `status`, `container_format`,
     /// `disk_format`, `owner`, `checksum`, `os_hash_value`, `os_hash_algo`) matches.
-    Column(&'static str, FilterValue),
+    Column(
+        #[serde(deserialize_with = "string_column")] ColumnName,
+        FilterValue,
+    ),
     /// An integer core column (`min_ram`, `min_disk`, `size`, `virtual_size`) equals.
-    IntColumn(&'static str, i64),
+    IntColumn(#[serde(deserialize_with = "int_column")] ColumnName, i64),
     /// `size >= n`.
     SizeMin(i64),
     /// `size <= n`.
@@ -124,7 +141,8 @@ pub enum Filter {
 }
 
 /// Which visibilities a list asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum VisibilityFilter {
     /// Only images of this visibility (still scoped to what the caller may see).
     Only(Visibility),
@@ -133,7 +151,8 @@ pub enum VisibilityFilter {
 }
 
 /// Member status filter for shared images the caller is a member of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum MemberStatusFilter {
     /// Accepted memberships only (default).
     Accepted,
@@ -158,7 +177,8 @@ impl MemberStatusFilter {
 }
 
 /// Whose images a list may return.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// An admin, acting for a project (or none): every image of every
     /// project, except that the default list (no `visibility` asked) leaves
@@ -170,7 +190,7 @@ pub enum Scope {
 }
 
 /// A validated list query.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListQuery {
     /// Who asks.
     pub scope: Scope,
@@ -232,6 +252,35 @@ pub const STRING_FILTER_COLUMNS: [&str; 9] = [
 /// Image columns filterable by exact integer match ([`Filter::IntColumn`]).
 pub const INT_FILTER_COLUMNS: [&str; 4] = ["min_ram", "min_disk", "size", "virtual_size"];
 
+/// A filter column: one of [`STRING_FILTER_COLUMNS`] or
+/// [`INT_FILTER_COLUMNS`]. (Named, not written `&'static str` in [`Filter`],
+/// because serde's derive would then borrow it from the input; it is read
+/// by [`string_column`] and [`int_column`] instead.)
+type ColumnName = &'static str;
+
+/// Reads a [`Filter::Column`] column: one of [`STRING_FILTER_COLUMNS`].
+fn string_column<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ColumnName, D::Error> {
+    known_column(&STRING_FILTER_COLUMNS, deserializer)
+}
+
+/// Reads a [`Filter::IntColumn`] column: one of [`INT_FILTER_COLUMNS`].
+fn int_column<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ColumnName, D::Error> {
+    known_column(&INT_FILTER_COLUMNS, deserializer)
+}
+
+/// The `'static` name in `columns` equal to the string read, else an error.
+fn known_column<'de, D: Deserializer<'de>>(
+    columns: &[ColumnName],
+    deserializer: D,
+) -> Result<ColumnName, D::Error> {
+    let name = String::deserialize(deserializer)?;
+    columns
+        .iter()
+        .copied()
+        .find(|c| *c == name)
+        .ok_or_else(|| de::Error::custom(format!("unknown filter column '{name}'")))
+}
+
 /// Statuses never returned by a list.
 pub const UNLISTED_STATUSES: [ImageStatus; 3] = [
     ImageStatus::Killed,
@@ -242,6 +291,14 @@ pub const UNLISTED_STATUSES: [ImageStatus; 3] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sort_keys_parse_by_column_name() {
+        for key in SortKey::ALL {
+            assert_eq!(SortKey::parse(key.column()), Some(key));
+        }
+        assert_eq!(SortKey::parse("Name"), None);
+    }
 
     #[test]
     fn tie_breakers_follow_first_direction() {

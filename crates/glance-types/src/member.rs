@@ -1,11 +1,13 @@
 //! Image memberships: which projects an image is shared with, and their answer.
 
 use crate::Timestamp;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
 /// A member project's answer to a share.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum MemberStatus {
     /// Not answered yet (every new membership).
     Pending,
@@ -51,7 +53,7 @@ impl FromStr for MemberStatus {
 }
 
 /// One project's membership of a shared image.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Member {
     /// The shared image.
     pub image_id: String,

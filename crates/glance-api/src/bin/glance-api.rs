@@ -18,7 +18,7 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let (config, files) = glance_api::startup::load_config(args.config_file)?;
-    glance_api::logging::init(
+    glance_log::init(
         config.log_path("glance_api").as_deref(),
         config.default.debug,
     )?;

@@ -185,7 +185,7 @@ async fn malformed_requests_are_typed_400s() {
         .post(format!("{base}/v1/images/list"))
         .json(&serde_json::json!({
             "scope": {"admin": null}, "visibility": null, "member_status": "all",
-            "filters": [{"kind": "int_column", "column": "size; --", "value": 1}],
+            "filters": [{"int_column": ["size; --", 1]}],
             "sort": [], "marker": null, "limit": 1
         }));
     assert_eq!(send(bad_column).await, (400, "bad_request".into()));

@@ -8,17 +8,6 @@ use glance_types::{
 };
 use std::cmp::Ordering;
 
-const ALL_KEYS: [SortKey; 8] = [
-    SortKey::Name,
-    SortKey::Status,
-    SortKey::ContainerFormat,
-    SortKey::DiskFormat,
-    SortKey::Size,
-    SortKey::Id,
-    SortKey::CreatedAt,
-    SortKey::UpdatedAt,
-];
-
 /// A sort key's value; `None` orders before any value, as NULLs do ascending.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum KeyValue<'a> {
@@ -112,7 +101,7 @@ pub async fn sort_every_key(reg: &dyn Registry) {
     let run = run_tag();
     let images = sample(reg, &run, false).await;
     let mut sorts: Vec<Vec<(SortKey, SortDir)>> = Vec::new();
-    for key in ALL_KEYS {
+    for key in SortKey::ALL {
         for dir in [SortDir::Asc, SortDir::Desc] {
             sorts.push(vec![(key, dir)]);
         }

@@ -1,8 +1,6 @@
 //! glance-registry: serves image metadata to glance-api nodes over
 //! HTTP/JSON (the classic two-daemon layout).
 
-mod logging;
-
 use anyhow::Context;
 use clap::Parser;
 use glance_config::RegistryConfig;
@@ -27,7 +25,7 @@ async fn main() -> anyhow::Result<()> {
         args.config_file
     };
     let config = RegistryConfig::load(&files, std::env::vars()).context("invalid configuration")?;
-    logging::init(config.log_path("glance_registry").as_deref(), config.debug)?;
+    glance_log::init(config.log_path("glance_registry").as_deref(), config.debug)?;
     if files.is_empty() {
         tracing::info!("no configuration file: using built-in defaults");
     }
