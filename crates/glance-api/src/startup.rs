@@ -45,7 +45,19 @@ pub async fn open_registry(config: &ApiConfig) -> anyhow::Result<SqlRegistry> {
 /// current.
 pub async fn build_registry(config: &ApiConfig) -> anyhow::Result<Arc<dyn Registry>> {
     if config.registry.data_api == DataApi::Remote {
-        let remote = RemoteRegistry::from_config(&config.registry)
+        // With `[registry] auth_strategy = keystone`, glance's own service
+        // token (from `[keystone_authtoken]`) authenticates the calls.
+        let keystone = match config.registry.auth_strategy {
+            glance_config::RegistryAuth::Keystone => {
+                let keystone = KeystoneConfig::from_config(&config.raw)
+                    .context("[registry] auth_strategy = keystone")?;
+                Some(Arc::new(
+                    KeystoneValidator::new(keystone).context("cannot set up Keystone")?,
+                ))
+            }
+            glance_config::RegistryAuth::Secret => None,
+        };
+        let remote = RemoteRegistry::from_config(&config.registry, keystone)
             .context("cannot set up the glance-registry client")?;
         tracing::info!("metadata: glance-registry at {}", remote.base_url());
         if let Err(e) = remote.health().await {

@@ -24,5 +24,6 @@ pub use glance_store::{BackendConfig, GlanceStoreConfig};
 pub use ini::{ConfigFile, Entry, Origin};
 pub use paste_deploy::PasteDeployConfig;
 pub use registry::{
-    DataApi, RegistryClientConfig, RegistryConfig, RegistryProtocol, SECRET_FILE_NAME, Secret,
+    DataApi, RegistryAuth, RegistryClientConfig, RegistryConfig, RegistryProtocol,
+    SECRET_FILE_NAME, Secret,
 };

@@ -135,6 +135,32 @@ pub struct RegistryClientConfig {
     /// `<state_path>/registry.secret`: the secret generated for the
     /// one-machine layout when no `shared_secret` is configured.
     pub secret_file: PathBuf,
+    /// `[registry] auth_strategy` (glance-rs): how glance-api proves itself
+    /// to the daemon: `secret` (default) or `keystone` (glance's service
+    /// token from `[keystone_authtoken]`, for a daemon with `[paste_deploy]
+    /// flavor = keystone`).
+    pub auth_strategy: RegistryAuth,
+}
+
+/// How glance-api authenticates to the glance-registry daemon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistryAuth {
+    /// The shared secret (configured or generated).
+    Secret,
+    /// glance's Keystone service token.
+    Keystone,
+}
+
+impl std::str::FromStr for RegistryAuth {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "secret" => Ok(Self::Secret),
+            "keystone" => Ok(Self::Keystone),
+            other => Err(format!("'{other}' (use secret or keystone)")),
+        }
+    }
 }
 
 impl RegistryClientConfig {
@@ -159,6 +185,9 @@ impl RegistryClientConfig {
             ),
             shared_secret: shared_secret(raw),
             secret_file: state_path.join(SECRET_FILE_NAME),
+            auth_strategy: raw
+                .get_parsed(SECTION, "auth_strategy")?
+                .unwrap_or(RegistryAuth::Secret),
         })
     }
 

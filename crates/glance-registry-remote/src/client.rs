@@ -5,12 +5,14 @@ use crate::SetupError;
 use crate::auth::load_secret;
 use crate::wire::{CountBody, ErrorBody, RemovedBody, SECRET_HEADER, StatusBody};
 use async_trait::async_trait;
-use glance_config::{RegistryClientConfig, Secret};
+use glance_auth::KeystoneValidator;
+use glance_config::{RegistryAuth, RegistryClientConfig, Secret};
 use glance_registry::{Registry, RegistryError};
 use glance_types::{Image, ImageChanges, ListQuery, Member, MemberStatus};
 use reqwest::header::HeaderValue;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
 
@@ -23,16 +25,38 @@ const POOL_MAX_IDLE: usize = 64;
 /// How much of an unexpected answer goes into the error message.
 const SNIPPET: usize = 200;
 
+/// How calls prove themselves to the daemon.
+#[derive(Clone)]
+enum Credential {
+    /// The shared secret header.
+    Secret(HeaderValue),
+    /// glance's Keystone service token (renewed once when refused).
+    Keystone(Arc<KeystoneValidator>),
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Secret(_) => "Secret(***)",
+            Self::Keystone(_) => "Keystone",
+        })
+    }
+}
+
+/// Keystone's token header.
+const TOKEN_HEADER: &str = "x-auth-token";
+
 /// A [`Registry`] served by a glance-registry daemon: every call is one
 /// HTTP request on a pooled keep-alive connection, carrying the shared
-/// secret. Errors come back as the daemon's registry reported them; a
-/// daemon that cannot be reached (refused, reset, timed out) is
-/// [`RegistryError::Unavailable`]. Cloning shares the connection pool.
+/// secret or glance's Keystone service token. Errors come back as the
+/// daemon's registry reported them; a daemon that cannot be reached
+/// (refused, reset, timed out) is [`RegistryError::Unavailable`]. Cloning
+/// shares the connection pool.
 #[derive(Debug, Clone)]
 pub struct RemoteRegistry {
     http: reqwest::Client,
     base: Url,
-    secret: HeaderValue,
+    credential: Credential,
 }
 
 impl RemoteRegistry {
@@ -40,6 +64,27 @@ impl RemoteRegistry {
     /// authenticating with `secret`; each call may take `timeout` (zero: no
     /// limit). HTTP proxies from the environment are not used.
     pub fn new(base_url: &str, secret: &Secret, timeout: Duration) -> Result<Self, SetupError> {
+        let mut header =
+            HeaderValue::from_str(secret.expose()).map_err(|_| SetupError::SecretNotAscii)?;
+        header.set_sensitive(true);
+        Self::build(base_url, Credential::Secret(header), timeout)
+    }
+
+    /// A client that authenticates with glance's Keystone service token from
+    /// `validator` (for a daemon with `[paste_deploy] flavor = keystone`).
+    pub fn with_keystone(
+        base_url: &str,
+        validator: Arc<KeystoneValidator>,
+        timeout: Duration,
+    ) -> Result<Self, SetupError> {
+        Self::build(base_url, Credential::Keystone(validator), timeout)
+    }
+
+    fn build(
+        base_url: &str,
+        credential: Credential,
+        timeout: Duration,
+    ) -> Result<Self, SetupError> {
         let bad_url = |reason: String| SetupError::Url {
             url: base_url.to_owned(),
             reason,
@@ -48,9 +93,6 @@ impl RemoteRegistry {
         if base.cannot_be_a_base() || !matches!(base.scheme(), "http" | "https") {
             return Err(bad_url("an http:// or https:// URL is needed".into()));
         }
-        let mut secret =
-            HeaderValue::from_str(secret.expose()).map_err(|_| SetupError::SecretNotAscii)?;
-        secret.set_sensitive(true);
         let mut builder = reqwest::Client::builder()
             .no_proxy()
             .tcp_nodelay(true)
@@ -65,17 +107,32 @@ impl RemoteRegistry {
         Ok(Self {
             http: builder.build()?,
             base,
-            secret,
+            credential,
         })
     }
 
     /// The client glance-api's registry options describe: the daemon at
-    /// [`RegistryClientConfig::url`], `registry_client_timeout`, and
-    /// `[registry] shared_secret` or else the secret file (created if
-    /// missing, for a daemon that starts later on this machine).
-    pub fn from_config(config: &RegistryClientConfig) -> Result<Self, SetupError> {
-        let secret = load_secret(config.shared_secret.as_ref(), &config.secret_file)?;
-        Self::new(&config.url(), &secret, config.registry_client_timeout)
+    /// [`RegistryClientConfig::url`], `registry_client_timeout`, and with
+    /// `[registry] auth_strategy = secret` (the default) `[registry]
+    /// shared_secret` or else the secret file (created if missing, for a
+    /// daemon that starts later on this machine); with `keystone`,
+    /// `keystone` (glance-api's validator, holding its
+    /// `[keystone_authtoken]` credentials) must be given.
+    pub fn from_config(
+        config: &RegistryClientConfig,
+        keystone: Option<Arc<KeystoneValidator>>,
+    ) -> Result<Self, SetupError> {
+        let timeout = config.registry_client_timeout;
+        match (config.auth_strategy, keystone) {
+            (RegistryAuth::Keystone, Some(validator)) => {
+                Self::with_keystone(&config.url(), validator, timeout)
+            }
+            (RegistryAuth::Keystone, None) => Err(SetupError::KeystoneNeeded),
+            (RegistryAuth::Secret, _) => {
+                let secret = load_secret(config.shared_secret.as_ref(), &config.secret_file)?;
+                Self::new(&config.url(), &secret, timeout)
+            }
+        }
     }
 
     /// The daemon's base URL.
@@ -93,14 +150,46 @@ impl RemoteRegistry {
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }
-        self.http
-            .request(method, url)
-            .header(SECRET_HEADER, self.secret.clone())
+        self.http.request(method, url)
     }
 
-    /// Sends `request`; a non-success answer becomes its registry error.
+    /// Sends `request` with the credential; a non-success answer becomes its
+    /// registry error. A refused Keystone token is renewed and the request
+    /// sent once more.
     async fn send(&self, request: RequestBuilder) -> Result<Response, RegistryError> {
-        let response = request.send().await.map_err(|e| self.unreachable(e))?;
+        let response = match &self.credential {
+            Credential::Secret(secret) => request
+                .header(SECRET_HEADER, secret.clone())
+                .send()
+                .await
+                .map_err(|e| self.unreachable(e))?,
+            Credential::Keystone(validator) => {
+                let retry = request.try_clone();
+                let token = validator
+                    .current_service_token()
+                    .await
+                    .map_err(|e| RegistryError::Unavailable(e.to_string()))?;
+                let first = request
+                    .header(TOKEN_HEADER, token)
+                    .send()
+                    .await
+                    .map_err(|e| self.unreachable(e))?;
+                match retry {
+                    Some(retry) if first.status() == StatusCode::UNAUTHORIZED => {
+                        let token = validator
+                            .renewed_service_token()
+                            .await
+                            .map_err(|e| RegistryError::Unavailable(e.to_string()))?;
+                        retry
+                            .header(TOKEN_HEADER, token)
+                            .send()
+                            .await
+                            .map_err(|e| self.unreachable(e))?
+                    }
+                    _ => first,
+                }
+            }
+        };
         if response.status().is_success() {
             Ok(response)
         } else {

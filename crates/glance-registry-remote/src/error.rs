@@ -34,4 +34,10 @@ pub enum SetupError {
     /// The HTTP client could not be built.
     #[error("cannot set up the HTTP client: {0}")]
     Http(#[from] reqwest::Error),
+    /// `[registry] auth_strategy = keystone` without Keystone credentials.
+    #[error(
+        "[registry] auth_strategy = keystone needs glance's Keystone credentials \
+         ([keystone_authtoken] with auth_url, username, password, project_name)"
+    )]
+    KeystoneNeeded,
 }

@@ -167,6 +167,18 @@ impl KeystoneValidator {
     }
 
     /// The current service token, obtained or renewed as needed.
+    /// Glance's own service token (obtained with the `[keystone_authtoken]`
+    /// credentials, reused until shortly before it expires), for calling
+    /// other services as glance, e.g. the glance-registry daemon.
+    pub async fn current_service_token(&self) -> Result<String, KeystoneError> {
+        self.service_token(false).await
+    }
+
+    /// A fresh service token, after the last one was refused.
+    pub async fn renewed_service_token(&self) -> Result<String, KeystoneError> {
+        self.service_token(true).await
+    }
+
     async fn service_token(&self, force_renew: bool) -> Result<String, KeystoneError> {
         let mut current = self.service_token.lock().await;
         if let Some(t) = current.as_ref()

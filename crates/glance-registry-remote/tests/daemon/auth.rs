@@ -101,7 +101,7 @@ async fn one_machine_defaults_share_a_generated_secret_file() {
     let mut client_config = api.registry.clone();
     let port = base.rsplit(':').next().unwrap();
     client_config.registry_port = port.parse().unwrap();
-    let client = RemoteRegistry::from_config(&client_config).unwrap();
+    let client = RemoteRegistry::from_config(&client_config, None).unwrap();
     client
         .health()
         .await
@@ -111,7 +111,7 @@ async fn one_machine_defaults_share_a_generated_secret_file() {
     let (_, other) = configs(&tmp.path().join("elsewhere"), "");
     let mut other_config = other.registry.clone();
     other_config.registry_port = client_config.registry_port;
-    let stranger = RemoteRegistry::from_config(&other_config).unwrap();
+    let stranger = RemoteRegistry::from_config(&other_config, None).unwrap();
     assert!(matches!(
         stranger.health().await,
         Err(RegistryError::Unavailable(_))
@@ -132,7 +132,7 @@ async fn a_configured_secret_wins_over_the_file() {
     assert_eq!(get_health(&base, Some("configured")).await.0, 204);
     let mut client_config = api.registry.clone();
     client_config.registry_port = base.rsplit(':').next().unwrap().parse().unwrap();
-    RemoteRegistry::from_config(&client_config)
+    RemoteRegistry::from_config(&client_config, None)
         .unwrap()
         .health()
         .await

@@ -112,3 +112,62 @@ fn token(identity: &Identity, user: &str, password: &str, project: &str) -> Stri
         .unwrap()
         .token
 }
+
+/// glance-api's side: `RemoteRegistry` with glance's Keystone service token
+/// (its `[keystone_authtoken]` credentials) against a Keystone-guarded
+/// daemon; the same credentials with the wrong password are refused.
+#[tokio::test]
+async fn remote_registry_with_the_service_token() {
+    use glance_registry::Registry;
+    let dir = tempfile::tempdir().unwrap();
+    let (ks, identity, password) = keystone(&dir.path().join("identity")).await;
+    let auth_url = format!("{ks}/identity/v3");
+    let guard = startup::build_guard(&config(dir.path(), &auth_url, &password)).unwrap();
+    let (_db, sql) = common::sqlite().await;
+    let base = common::serve(Arc::new(sql), guard).await;
+
+    // The bootstrap made the `service` project already.
+    identity.create_user("glance", "glance-pw").unwrap();
+    identity
+        .add_role("glance", "service", Role::Service)
+        .unwrap();
+    let validator = |password: &str| {
+        let text = format!(
+            "[keystone_authtoken]\nauth_url = {auth_url}\nauth_type = password\n\
+             username = glance\npassword = {password}\nproject_name = service\n"
+        );
+        let raw = glance_config::ConfigFile::parse(&text, "glance-api.conf").unwrap();
+        Arc::new(
+            glance_auth::KeystoneValidator::new(
+                glance_auth::KeystoneConfig::from_config(&raw).unwrap(),
+            )
+            .unwrap(),
+        )
+    };
+    let client = glance_registry_remote::RemoteRegistry::with_keystone(
+        &base,
+        validator("glance-pw"),
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    client
+        .health()
+        .await
+        .expect("the service token is accepted");
+    let image =
+        glance_types::Image::new(uuid::Uuid::new_v4().to_string(), None, glance_types::now());
+    client.create_image(&image).await.unwrap();
+    assert_eq!(client.get_image(&image.id).await.unwrap().id, image.id);
+
+    let refused = glance_registry_remote::RemoteRegistry::with_keystone(
+        &base,
+        validator("wrong"),
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    let err = refused.health().await.unwrap_err();
+    assert!(
+        matches!(err, glance_registry::RegistryError::Unavailable(_)),
+        "{err:?}"
+    );
+}
