@@ -12,6 +12,7 @@ mod env;
 mod error;
 mod glance_store;
 mod ini;
+mod loading;
 mod paste_deploy;
 mod registry;
 mod values;

@@ -249,37 +249,21 @@ impl RegistryConfig {
         files: &[PathBuf],
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<RegistryConfig, ConfigError> {
-        let env: Vec<(String, String)> = env.into_iter().collect();
-        let mut raw = ConfigFile::load_all(files)?;
-        raw.apply_env(env.iter().cloned());
-        let data_dir = env
-            .iter()
-            .rfind(|(var, value)| var == "GLANCE_DATA_DIR" && !value.is_empty())
-            .map(|(_, value)| value.as_str());
-        RegistryConfig::from_config(raw, data_dir)
+        let (raw, data_dir) = crate::loading::load_with_env(files, env)?;
+        RegistryConfig::from_config(raw, data_dir.as_deref())
     }
 
     /// The config files to read by default: `/etc/glance/glance-registry.conf`
     /// if it exists, else none.
     pub fn default_files() -> Vec<PathBuf> {
-        let system = PathBuf::from(SYSTEM_CONFIG);
-        if system.is_file() {
-            vec![system]
-        } else {
-            Vec::new()
-        }
+        crate::loading::existing(SYSTEM_CONFIG)
     }
 
     /// The log file for `program` (`glance_registry`), as oslo.log picks it:
     /// `log_file` (joined onto `log_dir` when both are set), else
     /// `<log_dir>/<program>.log`, else `None` (log to stderr).
     pub fn log_path(&self, program: &str) -> Option<PathBuf> {
-        match (&self.log_file, &self.log_dir) {
-            (Some(file), Some(dir)) => Some(dir.join(file)),
-            (Some(file), None) => Some(file.clone()),
-            (None, Some(dir)) => Some(dir.join(format!("{program}.log"))),
-            (None, None) => None,
-        }
+        crate::loading::log_path(self.log_file.as_deref(), self.log_dir.as_deref(), program)
     }
 
     /// Builds the settings from merged configuration; `data_dir` is the

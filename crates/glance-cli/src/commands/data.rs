@@ -548,7 +548,7 @@ pub async fn image_import(
     }
     send_import(ctx, id, method, import, store.as_deref(), stores.as_deref()).await?;
     let image = ctx.client.get_image(id).await?;
-    print_image(ctx, &image, false, 80, &OutputFormat::default())
+    print_image(&image, false, 80, &OutputFormat::default())
 }
 
 /// `image-create-via-import`.
@@ -712,6 +712,6 @@ pub async fn create_via_import(
         Ok(())
     }
     .await;
-    print_image(ctx, &image, false, 80, &OutputFormat::default())?;
+    print_image(&image, false, 80, &OutputFormat::default())?;
     result
 }

@@ -97,7 +97,7 @@ pub async fn create(
         }
         None => Ok(()),
     };
-    print_image(ctx, &image, false, 80, &OutputFormat::default())?;
+    print_image(&image, false, 80, &OutputFormat::default())?;
     result
 }
 
@@ -119,7 +119,8 @@ pub async fn update(
         if current.get(key) == Some(value) {
             continue;
         }
-        let op = if current.contains_key(key) || super::CORE_PROPERTIES.contains(&key.as_str()) {
+        let in_schema = schema.get("properties").and_then(|p| p.get(key)).is_some();
+        let op = if current.contains_key(key) || in_schema {
             "replace"
         } else {
             "add"
@@ -133,7 +134,7 @@ pub async fn update(
     }
     ctx.client.update_image(id, &patch).await?;
     let image = ctx.client.get_image(id).await?;
-    print_image(ctx, &image, false, 80, &OutputFormat::default())
+    print_image(&image, false, 80, &OutputFormat::default())
 }
 
 /// What `image-list` filters and sorts by.
@@ -256,7 +257,7 @@ pub async fn show(
             "invalid literal for int() with base 10: '{max_column_width}'"
         ))
     })?;
-    print_image(ctx, &image, human_readable, width, output)
+    print_image(&image, human_readable, width, output)
 }
 
 /// `image-delete`: every id is tried; one line on stderr per failure.

@@ -272,5 +272,5 @@ pub async fn add_location(
     }
     ctx.client.add_location(id, url, data).await?;
     let image = ctx.client.get_image(id).await?;
-    print_image(ctx, &image, false, 80, &OutputFormat::default())
+    print_image(&image, false, 80, &OutputFormat::default())
 }

@@ -25,39 +25,6 @@ pub struct Ctx {
     pub endpoint_provided: bool,
 }
 
-/// The image schema's properties: a patch sets them with `replace` even
-/// when the image does not show them.
-pub const CORE_PROPERTIES: [&str; 28] = [
-    "id",
-    "name",
-    "status",
-    "visibility",
-    "protected",
-    "os_hidden",
-    "checksum",
-    "os_hash_algo",
-    "os_hash_value",
-    "owner",
-    "size",
-    "virtual_size",
-    "container_format",
-    "disk_format",
-    "created_at",
-    "updated_at",
-    "tags",
-    "direct_url",
-    "min_ram",
-    "min_disk",
-    "self",
-    "file",
-    "stores",
-    "schema",
-    "locations",
-    "kernel_id",
-    "ramdisk_id",
-    "instance_uuid",
-];
-
 /// The chosen `-f` format (table when not given).
 fn chosen(output: &OutputFormat) -> Result<format::Format, CliError> {
     format::parse(output.format.as_deref().unwrap_or("table")).map_err(CliError::Command)
@@ -67,7 +34,6 @@ fn chosen(output: &OutputFormat) -> Result<format::Format, CliError> {
 /// `file` and `schema`; a missing virtual size as `Not available`; the size
 /// human-readable on request.
 pub fn print_image(
-    _ctx: &Ctx,
     image: &Object,
     human_readable: bool,
     max_column_width: usize,
@@ -79,7 +45,7 @@ pub fn print_image(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     if let Some(v) = shown.get_mut("virtual_size")
-        && is_falsy(v)
+        && !value::py_truthy(v)
     {
         *v = Value::from("Not available");
     }
@@ -92,18 +58,6 @@ pub fn print_image(
         format::format_dict(&shown, chosen(output)?, max_column_width)
     );
     Ok(())
-}
-
-/// Python's truthiness of a JSON value.
-fn is_falsy(v: &Value) -> bool {
-    match v {
-        Value::Null => true,
-        Value::Bool(b) => !b,
-        Value::Number(n) => n.as_f64() == Some(0.0),
-        Value::String(s) => s.is_empty(),
-        Value::Array(a) => a.is_empty(),
-        Value::Object(o) => o.is_empty(),
-    }
 }
 
 /// Prints rows with `utils.print_list`'s columns, or in the `-f` format.
