@@ -7,6 +7,9 @@
   python3 bench/run.py cli [--size 1GiB]            our `glance` CLI vs python-glanceclient: upload and download
   python3 bench/run.py registry [--counts 10000,1000000]
                                                     list/show, embedded vs remote registry, SQLite vs PostgreSQL
+  python3 bench/run.py stores [--size 1GiB] [--stores rgw,s3s,swift,rbd,gridfs,vmware]
+                                                    each store backend's upload/download vs the server's own
+                                                    client tool (aws, swift, rbd, pymongo, curl), glance-api RSS
   python3 bench/run.py all                          data and list
 
 Uses the release binaries target/release/glance-api and target/release/glance-bench (built unless --no-build),
@@ -19,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -27,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -599,9 +604,508 @@ def bench_auth(api: Path, tool: Path, workdir: Path, duration: float, conc: int)
     ])
 
 
+# ------------------------------------------------------------------------------------------------ stores
+
+# --stores name -> (backend id in enabled_backends, glance driver, scripts/backends server)
+STORES = {
+    "file": ("fast", "file", None),
+    "rgw": ("rgw", "s3", "ceph"),
+    "s3s": ("s3s", "s3", "s3s-fs"),
+    "swift": ("swift", "swift", "swift"),
+    "rbd": ("ceph", "rbd", "ceph"),
+    "gridfs": ("mongo", "gridfs", "secantusdb"),
+    "vmware": ("vsphere", "vmware", "vcsim"),
+}
+# The storage server processes whose CPU is counted per store (pid files under the backends' state dir; their
+# children are counted too).
+STORE_PIDFILES = {
+    "rgw": ["ceph/run/rgw.a.fgpid", "ceph/run/osd.0.fgpid", "ceph/run/mon.a.fgpid", "ceph/run/mgr.x.fgpid"],
+    "rbd": ["ceph/run/osd.0.fgpid", "ceph/run/mon.a.fgpid", "ceph/run/mgr.x.fgpid"],
+    "s3s": ["s3s-fs/pid"],
+    "swift": ["swift/run/proxy.pid", "swift/run/object.pid", "swift/run/container.pid", "swift/run/account.pid",
+              "swift/run/memcached.pid"],
+    "gridfs": ["secantusdb/pid"],
+    "vmware": ["vcsim/pid"],
+}
+SWIFT_SEGMENT_MIB = 100  # swift_store_large_object_chunk_size, and the swift CLI's --segment-size
+RBD_OBJECT_SIZE = "8M"  # glance's rbd_store_chunk_size default (8 MiB); `rbd import --object-size` matches it
+VMWARE_DC, VMWARE_DS, VMWARE_DC_MOREF = "DC0", "LocalDS_0", "datacenter-2"  # vcsim's inventory
+GRIDFS_TOOL = r'''
+import sys, gridfs, pymongo
+uri, db, op = sys.argv[1:4]
+client = pymongo.MongoClient(uri)
+bucket = gridfs.GridFSBucket(client[db])
+if op == "up":
+    with open(sys.argv[4], "rb") as f:
+        bucket.upload_from_stream("bench-native", f)
+elif op == "down":
+    with open("/dev/null", "wb") as out:
+        bucket.download_to_stream_by_name("bench-native", out)
+elif op == "drop":
+    client.drop_database(db)
+'''
+
+
+class StartError(Exception):
+    """glance-api did not come up; `log` is its output."""
+
+    def __init__(self, msg: str, log_text: str):
+        super().__init__(msg)
+        self.log = log_text
+
+
+class ConfigServer(Server):
+    """Like Server, but configured by one `--config-file` (multi-store needs a section per backend)."""
+
+    def __init__(self, binary: Path, workdir: Path, sections: dict[str, dict[str, str]]):
+        self.state = Path(tempfile.mkdtemp(prefix="state-", dir=workdir))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        sections["DEFAULT"] = {"bind_host": "127.0.0.1", "bind_port": str(self.port),
+                               "state_path": str(self.state), "auth_strategy": "noauth"} | sections.get("DEFAULT", {})
+        self.conf = self.state / "glance-api.conf"
+        self.conf.write_text("".join(f"[{name}]\n" + "".join(f"{k} = {v}\n" for k, v in opts.items()) + "\n"
+                                     for name, opts in sections.items()))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+        self.logpath = self.state.parent / f"glance-api-{self.port}.log"
+        self.logf = open(self.logpath, "wb")
+        self.proc = subprocess.Popen([str(binary), "--config-file", str(self.conf)], env=env, stdout=self.logf,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 120:
+            if self.proc.poll() is not None:
+                self.logf.close()
+                text = self.logpath.read_text(errors="replace")
+                shutil.rmtree(self.state, ignore_errors=True)
+                raise StartError(f"glance-api exited with {self.proc.returncode}", text)
+            try:
+                with urllib.request.urlopen(self.url + "/healthcheck", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            self.stop()
+            raise StartError("glance-api did not become healthy in 120 s", self.logpath.read_text(errors="replace"))
+        self.startup_s = time.monotonic() - t0
+        self.pid = self.proc.pid
+
+    def delete(self, path: str) -> int:
+        req = urllib.request.Request(self.url + path, method="DELETE")
+        try:
+            with urllib.request.urlopen(req, timeout=120) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+
+def backends_up(servers: list[str]) -> tuple[dict, Path]:
+    """Runs scripts/backends/up for `servers` (reuses running ones) and returns the GLANCE_TEST_* variables."""
+    state = Path(os.environ.get("GLANCE_BACKENDS_STATE", "/tmp/glance-backends"))
+    log(f"scripts/backends/up {' '.join(servers)}")
+    cp = subprocess.run([str(REPO / "scripts" / "backends" / "up")] + servers, capture_output=True, text=True)
+    if cp.returncode != 0:
+        sys.exit(f"scripts/backends/up failed ({cp.returncode}):\n{cp.stdout}\n{cp.stderr}")
+    env = {}
+    for line in (state / "env").read_text().splitlines():
+        m = re.fullmatch(r"\s*(?:export\s+)?(GLANCE_TEST_\w+)=(.*)", line)
+        if m:
+            env[m.group(1)] = (shlex.split(m.group(2)) or [""])[0]
+    return env, state
+
+
+def tree_pids(roots: list[int]) -> list[int]:
+    """`roots` and all their descendants (from /proc/*/stat)."""
+    parent = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                parent[int(d.name)] = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    found, todo = set(), [p for p in roots if p in parent]
+    while todo:
+        p = todo.pop()
+        if p not in found:
+            found.add(p)
+            todo.extend(c for c, pp in parent.items() if pp == p)
+    return sorted(found)
+
+
+def cpu_of(pids: list[int]) -> float:
+    total = 0.0
+    for p in pids:
+        try:
+            total += proc_cpu_seconds(p)
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def run_tool_timed(cmd: list[str], env: dict | None, timeout: float,
+                   capture: bool = False) -> tuple[float, int, str, str, float]:
+    """Runs `cmd` with stdout to /dev/null (or, with `capture`, to a temp file: for curl's -w); returns seconds,
+    exit code, stdout head, stderr tail and the tool's CPU seconds."""
+    t0 = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
+                                stdout=out if capture else subprocess.DEVNULL, stderr=err)
+        deadline = t0 + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.005)
+        secs = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        head = out.read(2000).decode(errors="replace")
+        tail = err.read()[-2000:].decode(errors="replace")
+    return secs, proc.returncode, head, tail, usage.ru_utime + usage.ru_stime
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent busy since boot (/proc/stat: user+nice+system+irq+softirq+steal)."""
+    f = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / TICK
+
+
+def transfer(cmd: list[str], env: dict | None, timeout: float, glance_pid: int, server_pids: list[int],
+             capture: bool = False) -> dict:
+    """One timed transfer with the CPU it cost: the client tool, glance-api, the storage server, and what else
+    ran on the machine meanwhile (`others`: other jobs sharing the cores)."""
+    me0, busy0 = sum(os.times()[:2]), machine_busy_seconds()
+    g0, s0 = cpu_of([glance_pid]), cpu_of(server_pids)
+    secs, rc, out, err, tool = run_tool_timed(cmd, env, timeout, capture)
+    g, sv = cpu_of([glance_pid]) - g0, cpu_of(server_pids) - s0
+    me, busy = sum(os.times()[:2]) - me0, machine_busy_seconds() - busy0
+    return {"secs": secs, "rc": rc, "out": out, "err": err, "tool": tool, "glance": g, "server": sv,
+            "others": max(0.0, busy - tool - g - sv - me)}
+
+
+class Native:
+    """The server's own client tool for one store: setup, upload, download, clean-up commands."""
+
+    def __init__(self, name: str, t: dict, f: Path, tag: str, workdir: Path):
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "AWS_"))}
+        self.setup: list[list[str]] = []
+        self.cleanup: list[list[str]] = []  # the native objects
+        self.glance_cleanup: list[list[str]] = []  # the containers/buckets/db/dir glance created, once empty
+        self.startup: list[str] = []  # the tool doing nothing: its start-up cost, for reading the times
+        obj = f"bench-native-{tag}"
+        if name == "file":
+            copy = workdir / obj
+            self.tool = "cp / cat"
+            self.up = ["cp", str(f), str(copy)]
+            self.down = ["cat", str(copy)]
+            self.cleanup = [["rm", "-f", str(copy)]]
+        elif name in ("rgw", "s3s"):
+            url = t["GLANCE_TEST_S3_RGW_URL" if name == "rgw" else "GLANCE_TEST_S3S_URL"]
+            aws = ["aws", "--endpoint-url", url]
+            self.env |= {"AWS_ACCESS_KEY_ID": t["GLANCE_TEST_S3_ACCESS_KEY"],
+                         "AWS_SECRET_ACCESS_KEY": t["GLANCE_TEST_S3_SECRET_KEY"], "AWS_DEFAULT_REGION": "us-east-1",
+                         "AWS_CONFIG_FILE": str(workdir / "no-aws-config"),
+                         "AWS_SHARED_CREDENTIALS_FILE": str(workdir / "no-aws-credentials")}
+            self.tool = "aws s3 cp"
+            self.setup = [aws + ["s3", "mb", f"s3://{obj}"]]
+            self.up = aws + ["s3", "cp", "--only-show-errors", str(f), f"s3://{obj}/{obj}"]
+            self.down = aws + ["s3", "cp", "--only-show-errors", f"s3://{obj}/{obj}", "-"]
+            self.cleanup = [aws + ["s3", "rb", "--force", f"s3://{obj}"]]
+            self.glance_cleanup = [aws + ["s3", "rb", "--force", f"s3://glance-bench-{tag}"]]
+            self.startup = ["aws", "--version"]
+        elif name == "swift":
+            swift = [str(Path.home() / ".cache/glance-rs/venv-swift/bin/swift"), "-A", t["GLANCE_TEST_SWIFT_AUTH_URL"],
+                     "-U", t["GLANCE_TEST_SWIFT_USER"], "-K", t["GLANCE_TEST_SWIFT_KEY"]]
+            self.tool = "swift upload/download"
+            self.up = swift + ["upload", "--use-slo", "--segment-size", str(SWIFT_SEGMENT_MIB * MiB),
+                               "--object-name", obj, obj, str(f)]
+            self.down = swift + ["download", obj, obj, "-o", "-"]
+            self.cleanup = [swift + ["delete", obj], swift + ["delete", f"{obj}_segments"]]
+            self.glance_cleanup = [swift + ["delete", f"glance-bench-{tag}"]]
+            self.startup = swift[:1] + ["--version"]
+        elif name == "rbd":
+            rbd = ["rbd", "-c", t["GLANCE_TEST_CEPH_CONF"], "--id", t.get("GLANCE_TEST_RBD_USER", "glance")]
+            pool = t.get("GLANCE_TEST_RBD_POOL", "images")
+            self.tool = "rbd import/export"
+            self.up = rbd + ["import", "--no-progress", "--object-size", RBD_OBJECT_SIZE, str(f), f"{pool}/{obj}"]
+            self.down = rbd + ["export", "--no-progress", f"{pool}/{obj}", "-"]
+            self.cleanup = [rbd + ["rm", "--no-progress", f"{pool}/{obj}"]]
+            self.startup = rbd + ["--version"]
+        elif name == "gridfs":
+            py = str(Path.home() / ".cache/glance-rs/venv-mongo/bin/python")
+            script = workdir / "gridfs_tool.py"
+            script.write_text(GRIDFS_TOOL)
+            uri, db = t["GLANCE_TEST_MONGODB_URI"], f"glance_bench_native_{tag}"
+            self.tool = "pymongo GridFSBucket"
+            self.up = [py, str(script), uri, db, "up", str(f)]
+            self.down = [py, str(script), uri, db, "down"]
+            self.cleanup = [[py, str(script), uri, db, "drop"]]
+            self.glance_cleanup = [[py, str(script), uri, f"glance_bench_{tag}", "drop"]]
+            self.startup = [py, "-c", "import gridfs, pymongo"]
+        elif name == "vmware":
+            ep = f"https://{t['GLANCE_TEST_VCSIM_HOST']}"
+            jar = workdir / "vmware.cookies"
+            soap = lambda body, f="f": ["curl", f"-sS{f}k", "-b", str(jar), "-c", str(jar), "-o", "/dev/null",  # noqa: E731
+                                 "-H", "Content-Type: text/xml; charset=utf-8", "-H", 'SOAPAction: "urn:vim25/6.5"',
+                                 "--data-binary",
+                                 '<?xml version="1.0"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/'
+                                 f'soap/envelope/" xmlns:urn="urn:vim25"><soapenv:Body>{body}</soapenv:Body>'
+                                 "</soapenv:Envelope>", f"{ep}/sdk"]
+            delete = lambda path, f="f": soap(  # noqa: E731
+                '<urn:DeleteDatastoreFile_Task><urn:_this type="FileManager">FileManager</urn:_this>'
+                f"<urn:name>[{VMWARE_DS}] {path}</urn:name><urn:datacenter type=\"Datacenter\">{VMWARE_DC_MOREF}"
+                "</urn:datacenter></urn:DeleteDatastoreFile_Task>", f)
+            url = f"{ep}/folder/{obj}/{obj}?dcPath={VMWARE_DC}&dsName={VMWARE_DS}"
+            self.tool = "curl PUT/GET /folder"
+            login = lambda f="f": soap('<urn:Login><urn:_this type="SessionManager">SessionManager</urn:_this>'  # noqa: E731
+                                       f"<urn:userName>{t['GLANCE_TEST_VCSIM_USER']}</urn:userName>"
+                                       f"<urn:password>{t['GLANCE_TEST_VCSIM_PASSWORD']}</urn:password></urn:Login>",
+                                       f)
+            self.setup = [login()]
+            self.up = ["curl", "-sSfk", "-b", str(jar), "-H", "Expect:", "-T", str(f), "-o", "/dev/null", url]
+            self.down = ["curl", "-sSfk", "-b", str(jar), "-o", "/dev/null", url]
+            self.cleanup = [delete(obj)]
+            # glance's driver may already have removed its (then empty) directory: a fault is fine here
+            # (a second Login on a live session is a fault too)
+            self.glance_cleanup = [login(""), delete(f"glance-bench-{tag}", "")]
+        else:
+            raise ValueError(name)
+
+    def run(self, cmds: list[list[str]]) -> list[str]:
+        errors = []
+        for c in cmds:
+            cp = subprocess.run(c, env=self.env, capture_output=True, text=True, timeout=600)
+            if cp.returncode != 0:
+                errors.append(f"`{' '.join(c[:4])} ...` exit {cp.returncode}: {cp.stderr.strip()[-300:]}")
+        return errors
+
+
+def store_sections(names: list[str], t: dict, tag: str, size: int) -> dict[str, dict[str, str]]:
+    """glance-api.conf: multi-store, `fast` (file) the default, one backend per benchmarked store."""
+    ids = ["fast:file"] + [f"{STORES[n][0]}:{STORES[n][1]}" for n in names if n != "file"]
+    sections = {"DEFAULT": {"enabled_backends": ", ".join(ids), "image_size_cap": str(size + 1)},
+                "glance_store": {"default_backend": "fast"},
+                "fast": {"store_description": "local files (reference)"}}
+    for n in names:
+        sid = STORES[n][0]
+        if n in ("rgw", "s3s"):
+            sections[sid] = {"s3_store_host": t["GLANCE_TEST_S3_RGW_URL" if n == "rgw" else "GLANCE_TEST_S3S_URL"],
+                             "s3_store_access_key": t["GLANCE_TEST_S3_ACCESS_KEY"],
+                             "s3_store_secret_key": t["GLANCE_TEST_S3_SECRET_KEY"],
+                             "s3_store_bucket": f"glance-bench-{tag}", "s3_store_create_bucket_on_put": "true"}
+        elif n == "swift":
+            # 1 GiB becomes an SLO of 100 MiB segments here; production's default threshold is 5 GiB.
+            sections[sid] = {"swift_store_auth_address": t["GLANCE_TEST_SWIFT_AUTH_URL"],
+                             "swift_store_user": t["GLANCE_TEST_SWIFT_USER"],
+                             "swift_store_key": t["GLANCE_TEST_SWIFT_KEY"], "swift_store_auth_version": "1",
+                             "swift_store_container": f"glance-bench-{tag}",
+                             "swift_store_create_container_on_put": "true",
+                             "swift_store_large_object_size": "200",
+                             "swift_store_large_object_chunk_size": str(SWIFT_SEGMENT_MIB)}
+        elif n == "rbd":
+            sections[sid] = {"rbd_store_ceph_conf": t["GLANCE_TEST_CEPH_CONF"], "rbd_store_user": "glance",
+                             "rbd_store_pool": "images"}
+        elif n == "gridfs":
+            sections[sid] = {"mongodb_store_uri": t["GLANCE_TEST_MONGODB_URI"],
+                             "mongodb_store_db": f"glance_bench_{tag}"}
+        elif n == "vmware":
+            sections[sid] = {"vmware_server_host": t["GLANCE_TEST_VCSIM_HOST"],
+                             "vmware_server_username": t["GLANCE_TEST_VCSIM_USER"],
+                             "vmware_server_password": t["GLANCE_TEST_VCSIM_PASSWORD"], "vmware_insecure": "true",
+                             "vmware_datastores": f"{VMWARE_DC}:{VMWARE_DS}",
+                             "vmware_store_image_dir": f"/glance-bench-{tag}"}
+    return sections
+
+
+def bench_stores(api: Path, size: int, workdir: Path, names: list[str], keep_file: bool) -> str:
+    """Per store: glance upload (PUT /file with X-Image-Meta-Store) and download beside the server's own client
+    tool moving the same file to and from the same server; ratios glance / native."""
+    servers = sorted({STORES[n][2] for n in names if STORES[n][2]})
+    t, bstate = backends_up(servers) if servers else ({}, Path("/tmp/glance-backends"))
+    f = workdir / f"bench-{size}.bin"
+    random_file(f, size)
+    subprocess.run(["cat", str(f)], stdout=subprocess.DEVNULL, check=True)  # warm the page cache
+    sha = subprocess.run(["sha512sum", str(f)], capture_output=True, text=True, check=True).stdout.split()[0]
+    mib = size / MiB
+    timeout = 60 + size / (2 * MiB)  # nothing here is slower than 2 MiB/s unless it is stuck
+    tag = os.urandom(4).hex()
+    failed: dict[str, str] = {}  # store -> why it has no figures
+
+    # Start glance-api with every store; a backend that stops it from starting is reported and left out.
+    todo = list(names)
+    while True:
+        try:
+            srv = ConfigServer(api, workdir, store_sections(todo, t, tag, size))
+            break
+        except StartError as e:
+            ids = {STORES[n][0]: n for n in todo}
+            bad = [ids[i] for i in re.findall(r"\[([A-Za-z0-9_-]+)\]", e.log) if i in ids and ids[i] != "file"]
+            if not bad:
+                sys.exit(f"{e}; log:\n{e.log[-3000:]}")
+            lines = [ln.strip() for ln in e.log.splitlines() if f"[{STORES[bad[0]][0]}]" in ln] or [str(e)]
+            failed[bad[0]] = lines[-1][-400:]
+            log(f"{bad[0]}: {failed[bad[0]]} -- retrying without it")
+            todo.remove(bad[0])
+    log(f"glance-api up in {srv.startup_s:.2f} s with backends {', '.join(STORES[n][0] for n in todo)}")
+
+    rss = {"idle": proc_status_kib(srv.pid, "VmRSS"), "current": None}
+    peaks: dict[str, int] = {}
+    stop = threading.Event()
+
+    def sampler():
+        while not stop.is_set():
+            try:
+                kib = proc_status_kib(srv.pid, "VmRSS")
+            except OSError:
+                return
+            key = rss["current"]
+            if key:
+                peaks[key] = max(peaks.get(key, 0), kib)
+            time.sleep(0.02)
+
+    th = threading.Thread(target=sampler, daemon=True)
+    th.start()
+    results: dict[str, dict] = {}
+    notes: list[str] = []
+    try:
+        for n in todo:
+            sid = STORES[n][0]
+            nat = Native(n, t, f, tag, workdir)
+            srv_pids = tree_pids([int((bstate / p).read_text().split()[0]) for p in STORE_PIDFILES.get(n, [])
+                                  if (bstate / p).exists()])
+            r: dict = {"tool": nat.tool}
+            iid = None
+            try:
+                log(f"{n}: glance upload ({sid})")
+                img = srv.post_json("/v2/images", {"name": f"bench-{n}", "disk_format": "raw",
+                                                   "container_format": "bare"})
+                iid = img["id"]
+                rss["current"] = n
+                r["g_up"] = x = transfer(["curl", "-sS", "-H", "Expect:", "-T", str(f), "-H",
+                                          "Content-Type: application/octet-stream", "-H",
+                                          f"X-Image-Meta-Store: {sid}", "-X", "PUT", "-o", "/dev/null", "-w",
+                                          "%{http_code}", f"{srv.url}/v2/images/{iid}/file"],
+                                         None, timeout, srv.pid, srv_pids, capture=True)
+                if x["rc"] != 0 or x["out"].strip() != "204":
+                    raise RuntimeError(f"glance upload: curl exit {x['rc']}, HTTP {x['out'].strip()} "
+                                       f"{x['err'].strip()}")
+                shown = srv.get_json(f"/v2/images/{iid}")
+                r["hash_ok"] = shown.get("os_hash_value") == sha and shown.get("size") == size
+                r["in_store"] = shown.get("stores") == sid
+                if not (r["hash_ok"] and r["in_store"]):
+                    notes.append(f"{n}: after upload size={shown.get('size')} stores={shown.get('stores')} "
+                                 f"os_hash_value {'matches' if shown.get('os_hash_value') == sha else 'DIFFERS'}")
+                log(f"{n}: glance download")
+                r["g_down"] = x = transfer(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download}",
+                                            f"{srv.url}/v2/images/{iid}/file"],
+                                           None, timeout, srv.pid, srv_pids, capture=True)
+                rss["current"] = None
+                code, got = (x["out"].split() + ["?", "0"])[:2]
+                if x["rc"] != 0 or code != "200" or int(got) != size:
+                    raise RuntimeError(f"glance download: curl exit {x['rc']}, HTTP {code}, {got} bytes "
+                                       f"{x['err'].strip()}")
+                log(f"{n}: native ({nat.tool})")
+                errs = nat.run(nat.setup)
+                if errs:
+                    raise RuntimeError(f"native setup: {errs[0]}")
+                for key, cmd in (("n_up", nat.up), ("n_down", nat.down)):
+                    r[key] = x = transfer(cmd, nat.env, timeout, srv.pid, srv_pids)
+                    if x["rc"] != 0:
+                        raise RuntimeError(f"native {key[2:]}load: `{' '.join(cmd[:3])} ...` exit {x['rc']}: "
+                                           f"{x['err'].strip()}")
+                if nat.startup:
+                    r["startup"] = min(run_tool_timed(nat.startup, nat.env, 60)[0] for _ in range(3))
+            except (RuntimeError, OSError, subprocess.TimeoutExpired, KeyError) as e:
+                r["error"] = str(e)[-600:]
+                log(f"{n}: FAILED: {r['error']}")
+                if srv.proc.poll() is not None:
+                    r["error"] += f" (glance-api exited {srv.proc.returncode})"
+            finally:
+                rss["current"] = None
+                if iid and srv.proc.poll() is None:
+                    code = srv.delete(f"/v2/images/{iid}")
+                    if code != 204:
+                        notes.append(f"{n}: DELETE /v2/images/{iid} answered {code}")
+                for e in nat.run(nat.cleanup):
+                    notes.append(f"{n}: native clean-up: {e}")
+            results[n] = r
+            if srv.proc.poll() is not None:
+                log("glance-api exited; stopping")
+                break
+        hwm = proc_status_kib(srv.pid, "VmHWM") if srv.proc.poll() is None else 0
+    finally:
+        stop.set()
+        th.join()
+        srv.stop()
+        for n in todo:
+            nat = Native(n, t, f, tag, workdir)
+            for e in nat.run(nat.glance_cleanup):
+                notes.append(f"{n}: removing glance's container: {e}")
+        if not keep_file:
+            f.unlink(missing_ok=True)
+
+    rate = lambda x: mib / x["secs"]  # noqa: E731
+    rows, cpu_rows = [], []
+    for n in names:
+        r = results.get(n)
+        if n in failed or r is None:
+            rows.append([n, "-", "-", "-", "-", "-", "-", "-",
+                         "glance-api refused the backend (see note)" if n in failed else "not run"])
+            if n in failed:
+                notes.insert(0, f"{n}: glance-api did not start with backend {STORES[n][0]}: {failed[n]}")
+            continue
+        if "n_down" not in r:
+            g = lambda k: f"{rate(r[k]):,.0f}" if k in r else "-"  # noqa: E731
+            rows.append([n, g("g_up"), "-", "-", g("g_down"), "-", "-", f"{peaks.get(n, 0) / 1024:.0f}",
+                         "FAILED (see note)"])
+            notes.insert(0, f"{n}: FAILED: {r.get('error', '')}")
+            continue
+        gu, gd, nu, nd = (rate(r[k]) for k in ("g_up", "g_down", "n_up", "n_down"))
+        rows.append([n, f"{gu:,.0f}", f"{nu:,.0f}", f"{gu / nu:.2f}", f"{gd:,.0f}", f"{nd:,.0f}", f"{gd / nd:.2f}",
+                     f"{peaks.get(n, 0) / 1024:.0f}", r["tool"] + ("" if r["hash_ok"] else "; HASH/SIZE MISMATCH")])
+        for d in ("up", "down"):
+            g, nt = r[f"g_{d}"], r[f"n_{d}"]
+            cpu_rows.append([n, d, f"{g['secs']:.2f}", f"{g['glance']:.2f}", f"{g['server']:.2f}", f"{g['tool']:.2f}",
+                             f"{g['others']:.2f}", f"{nt['secs']:.2f}", f"{nt['tool']:.2f}", f"{nt['server']:.2f}",
+                             f"{nt['others']:.2f}", f"{r.get('startup', 0):.2f}"])
+    out = [f"Store backends, {mib:,.0f} MiB file, one run (server: {api}; glance = curl PUT/GET /v2/images/{{id}}/file "
+           f"with X-Image-Meta-Store)",
+           table(rows, ["store", "glance up MiB/s", "native up MiB/s", "ratio", "glance down MiB/s",
+                        "native down MiB/s", "ratio", "glance-api peak RSS MiB", "native tool"]),
+           f"glance-api RSS: idle {rss['idle'] / 1024:.1f} MiB, VmHWM at the end {hwm / 1024:.1f} MiB "
+           f"(peak RSS column: VmRSS sampled every 20 ms during that store's upload and download)",
+           f"Where the time goes: seconds and CPU-seconds per transfer ({os.cpu_count()} cores; server = the storage "
+           "server's processes, curl = glance's client, others = every other process on the machine meanwhile, "
+           "i.e. other jobs; tool start = the native tool doing nothing, included in its time)",
+           table(cpu_rows, ["store", "dir", "glance s", "glance-api CPU", "server CPU", "curl CPU", "others CPU",
+                            "native s", "tool CPU", "server CPU", "others CPU", "tool start s"])]
+    out += [f"note: {x}" for x in notes]
+    return "\n".join(out)
+
+
+def build_stores(no_build: bool, workdir: Path) -> Path:
+    """glance-api with every driver (`--features glance-api/rbd` links librbd), copied into `workdir` so that
+    another build of target/release/glance-api during the run does not change the binary under test."""
+    if not no_build:
+        log("cargo build --release --features glance-api/rbd --bin glance-api")
+        subprocess.run(["cargo", "build", "--release", "--features", "glance-api/rbd", "--bin", "glance-api"],
+                       cwd=REPO, check=True)
+    api = Path(os.environ.get("GLANCE_API_BIN", target_dir() / "release" / "glance-api"))
+    if not api.is_file():
+        sys.exit(f"missing {api}: build it with `cargo build --release --features glance-api/rbd --bin glance-api`")
+    pinned = workdir / "glance-api-stores"
+    shutil.copy2(api, pinned)
+    return pinned
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=["data", "list", "auth", "cli", "registry", "all"])
+    ap.add_argument("what", choices=["data", "list", "auth", "cli", "registry", "stores", "all"])
     ap.add_argument("--size", type=parse_size, default=parse_size("1GiB"), help="data file size (default 1GiB)")
     ap.add_argument("--counts", default="1000,100000", help="image counts for list/show (default 1000,100000)")
     ap.add_argument("--duration", type=float, default=10.0, help="seconds per list/show measurement")
@@ -611,16 +1115,27 @@ def main() -> None:
                     help="where the data file and server state go (default: a temp dir under target/)")
     ap.add_argument("--keep-file", action="store_true", help="keep the data file for the next run")
     ap.add_argument("--no-build", action="store_true", help="use the release binaries as they are")
+    ap.add_argument("--stores", default="file,rgw,s3s,swift,rbd,gridfs,vmware",
+                    help=f"stores for `stores` (default: all of {','.join(STORES)}; file is the reference)")
     a = ap.parse_args()
     for tool in ("curl", "sha512sum", "cat"):
         if not shutil.which(tool):
             sys.exit(f"{tool} is required")
-    api, tool = build(a.no_build)
+    if a.what != "stores":
+        api, tool = build(a.no_build)
     base = a.workdir or target_dir() / "bench-work"
     base.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="run-", dir=base)) if not a.keep_file else base
     reports = []
     try:
+        if a.what == "stores":
+            names = [n.strip() for n in a.stores.split(",") if n.strip()]
+            unknown = [n for n in names if n not in STORES]
+            if unknown:
+                sys.exit(f"unknown store(s) {', '.join(unknown)} (known: {', '.join(STORES)})")
+            api = build_stores(a.no_build, workdir)
+            reports.append(bench_stores(api, a.size, workdir, names, a.keep_file))
+            print(reports[-1], flush=True)
         if a.what in ("data", "all"):
             reports.append(bench_data(api, a.size, workdir, a.keep_file))
             print(reports[-1], flush=True)

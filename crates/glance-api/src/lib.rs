@@ -8,6 +8,7 @@
 #![recursion_limit = "256"]
 
 pub mod auth;
+pub mod drivers;
 pub mod error;
 mod negotiate;
 mod request_id;

@@ -35,12 +35,19 @@ pub struct Settings {
     pub show_image_direct_url: bool,
     /// Show `locations` (`show_multiple_locations`).
     pub show_multiple_locations: bool,
+    /// Hash a location added through the location API (`do_secure_hash`).
+    pub do_secure_hash: bool,
+    /// Attempts at reading a location added through the location API
+    /// (`http_retries`).
+    pub http_retries: u32,
     /// Extra properties allowed per image (`image_property_quota`, negative = unlimited).
     pub image_property_quota: i64,
     /// Tags allowed per image (`image_tag_quota`, negative = unlimited).
     pub image_tag_quota: i64,
     /// Members allowed per image (`image_member_quota`, negative = unlimited).
     pub image_member_quota: i64,
+    /// Most locations per image (`image_location_quota`; negative: no limit).
+    pub image_location_quota: i64,
     /// Accepted disk formats.
     pub disk_formats: Vec<String>,
     /// Accepted container formats.
@@ -63,9 +70,12 @@ impl Default for Settings {
             hashing_algorithm: "sha512".into(),
             show_image_direct_url: false,
             show_multiple_locations: false,
+            do_secure_hash: true,
+            http_retries: 3,
             image_property_quota: 128,
             image_tag_quota: 128,
             image_member_quota: 128,
+            image_location_quota: 10,
             disk_formats: DEFAULT_DISK_FORMATS.iter().map(|s| s.to_string()).collect(),
             container_formats: DEFAULT_CONTAINER_FORMATS
                 .iter()

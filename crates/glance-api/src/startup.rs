@@ -2,6 +2,7 @@
 //! place that picks the registry and store implementations.
 
 use crate::auth::Auth;
+use crate::drivers;
 use crate::service::ImageService;
 use crate::settings::Settings;
 use crate::state::AppState;
@@ -12,7 +13,7 @@ use glance_config::{ApiConfig, DataApi};
 use glance_identity::Identity;
 use glance_registry::{Registry, SqlRegistry};
 use glance_registry_remote::RemoteRegistry;
-use glance_store::{FileStore, Store};
+use glance_store::Store;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -92,46 +93,46 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// Builds one store driver.
-fn driver(kind: &str, datadir: &std::path::Path) -> anyhow::Result<Arc<dyn Store>> {
-    match kind {
-        "file" | "filesystem" => {
-            Ok(Arc::new(FileStore::new(datadir).with_context(|| {
-                format!("cannot use store directory {}", datadir.display())
-            })?))
-        }
-        other => bail!("store driver '{other}' is not available in this build"),
-    }
-}
-
-/// The stores from `[glance_store]` (single store) or `enabled_backends` (multi-store).
-pub fn build_stores(config: &ApiConfig) -> anyhow::Result<StoreMap> {
+/// The stores from `[glance_store]` (single store: every driver of
+/// `stores`, uploads to `default_store`) or `enabled_backends`
+/// (multi-store: one backend per entry, uploads to `default_backend`).
+pub async fn build_stores(config: &ApiConfig) -> anyhow::Result<StoreMap> {
+    let raw = &config.raw;
     if config.backends.is_empty() {
         let gs = &config.glance_store;
-        let store = driver(&gs.default_store, &gs.filesystem_store_datadir)?;
-        tracing::info!(
-            "image data: {} store in {}",
-            gs.default_store,
-            gs.filesystem_store_datadir.display()
-        );
-        return Ok(StoreMap::single(StoreEntry {
-            id: gs.default_store.clone(),
-            store,
-            description: None,
-            weight: 0,
-        }));
+        if !gs.stores.contains(&gs.default_store) {
+            bail!(
+                "[glance_store] default_store = {} is not one of stores = {}",
+                gs.default_store,
+                gs.stores.join(",")
+            );
+        }
+        let mut entries = Vec::new();
+        for driver in &gs.stores {
+            let store =
+                drivers::open(driver, raw, "glance_store", &gs.filesystem_store_datadir).await?;
+            tracing::info!("image data: {driver} store{}", describe(store.as_ref()));
+            entries.push(StoreEntry {
+                id: driver.clone(),
+                store,
+                description: None,
+                weight: 0,
+            });
+        }
+        return Ok(StoreMap::single(entries, gs.default_store.clone()));
     }
     let mut entries = Vec::new();
     for b in &config.backends {
+        let store = drivers::open(&b.driver, raw, &b.id, &b.filesystem_store_datadir).await?;
         tracing::info!(
-            "image data: backend '{}' ({}) in {}",
+            "image data: backend '{}' ({}){}",
             b.id,
             b.driver,
-            b.filesystem_store_datadir.display()
+            describe(store.as_ref())
         );
         entries.push(StoreEntry {
             id: b.id.clone(),
-            store: driver(&b.driver, &b.filesystem_store_datadir)?,
+            store,
             description: b.store_description.clone(),
             weight: b.weight,
         });
@@ -142,6 +143,16 @@ pub fn build_stores(config: &ApiConfig) -> anyhow::Result<StoreMap> {
         .clone()
         .context("[glance_store] default_backend must name one of enabled_backends")?;
     Ok(StoreMap::multi(entries, default))
+}
+
+/// A store's properties for the start-up log (` {pool: images, ...}`).
+fn describe(store: &dyn Store) -> String {
+    let props = store.properties();
+    if props.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", serde_json::Value::Object(props))
+    }
 }
 
 /// The API settings from `[DEFAULT]`.
@@ -160,9 +171,12 @@ pub fn build_settings(config: &ApiConfig) -> anyhow::Result<Settings> {
         hashing_algorithm: d.hashing_algorithm.clone(),
         show_image_direct_url: d.show_image_direct_url,
         show_multiple_locations: d.show_multiple_locations,
+        do_secure_hash: d.do_secure_hash,
+        http_retries: d.http_retries,
         image_property_quota: d.image_property_quota,
         image_tag_quota: d.image_tag_quota,
         image_member_quota: d.image_member_quota,
+        image_location_quota: d.image_location_quota,
         public_endpoint: d.public_endpoint.clone(),
         max_request_id_length: d.max_request_id_length,
         ..Settings::default()
@@ -321,7 +335,7 @@ pub fn build_property_protections(
 pub async fn build(config: &ApiConfig) -> anyhow::Result<AppState> {
     tracing::info!("data directory: {}", config.default.state_path.display());
     let registry = build_registry(config).await?;
-    let stores = build_stores(config)?;
+    let stores = build_stores(config).await?;
     // Abandoned uploads of nodes that died (conservative threshold, in the
     // background: it never delays or stops the start).
     tokio::spawn(crate::sweep::startup_sweep(

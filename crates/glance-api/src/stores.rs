@@ -25,11 +25,12 @@ pub struct StoreMap {
 }
 
 impl StoreMap {
-    /// Single-store mode (`[glance_store] default_store`).
-    pub fn single(entry: StoreEntry) -> Self {
+    /// Single-store mode: the drivers of `[glance_store] stores`, uploads
+    /// going to `default_id` (`default_store`), which must name an entry.
+    pub fn single(entries: Vec<StoreEntry>, default_id: String) -> Self {
         Self {
-            default_id: entry.id.clone(),
-            entries: vec![entry],
+            entries,
+            default_id,
             multi: false,
         }
     }
@@ -56,6 +57,11 @@ impl StoreMap {
     /// The id of the default backend.
     pub fn default_id(&self) -> &str {
         &self.default_id
+    }
+
+    /// Whether some enabled backend uses `driver` (`http`, `rbd`, ...).
+    pub fn has_driver(&self, driver: &str) -> bool {
+        self.entries.iter().any(|e| e.store.driver() == driver)
     }
 
     /// The backend with this id.

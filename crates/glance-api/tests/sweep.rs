@@ -333,12 +333,15 @@ async fn glance_manage_image_sweep() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn heartbeat_keeps_a_slow_upload_from_being_swept() {
     let f = Fixture::new().await;
-    let stores = StoreMap::single(StoreEntry {
-        id: "file".into(),
-        store: Arc::new(f.store.clone()),
-        description: None,
-        weight: 0,
-    });
+    let stores = StoreMap::single(
+        vec![StoreEntry {
+            id: "file".into(),
+            store: Arc::new(f.store.clone()),
+            description: None,
+            weight: 0,
+        }],
+        "file".into(),
+    );
     let registry: Arc<dyn Registry> = f.registry.clone();
     let service = ImageService::new(registry, stores, Policy::default(), Settings::default())
         .with_upload_heartbeat(Duration::from_millis(100));

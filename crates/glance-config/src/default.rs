@@ -24,6 +24,11 @@ pub struct DefaultConfig {
     /// `show_multiple_locations`: expose `locations` and allow location
     /// changes (deprecated upstream). Default false.
     pub show_multiple_locations: bool,
+    /// `do_secure_hash` (default true): the location API reads a new
+    /// location's data to compute its checksum and hash.
+    pub do_secure_hash: bool,
+    /// `http_retries` (default 3): attempts at reading a new location.
+    pub http_retries: u32,
     /// `log_file`: log file path (relative ones go under `log_dir`). Default unset.
     pub log_file: Option<PathBuf>,
     /// `log_dir`: directory for the log file. Default unset.
@@ -77,6 +82,8 @@ impl DefaultConfig {
                 .unwrap_or(1_099_511_627_776),
             show_image_direct_url: bool("show_image_direct_url")?,
             show_multiple_locations: bool("show_multiple_locations")?,
+            do_secure_hash: raw.get_bool(SECTION, "do_secure_hash")?.unwrap_or(true),
+            http_retries: raw.get_parsed(SECTION, "http_retries")?.unwrap_or(3),
             log_file: raw.get_string(SECTION, "log_file").map(PathBuf::from),
             log_dir: raw.get_string(SECTION, "log_dir").map(PathBuf::from),
             debug: bool("debug")?,

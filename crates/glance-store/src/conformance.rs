@@ -2,7 +2,8 @@
 //!
 //! Each check takes a store, exercises one part of the contract with fresh
 //! random image ids, cleans up after itself and panics (like a test
-//! assertion) on the first violation. Drivers call them from their tests.
+//! assertion) on the first violation. A driver's test file instantiates all
+//! of them with [`conformance_tests!`](crate::conformance_tests).
 
 use crate::{ByteRange, ByteStream, Store, StoreError, StoredObject};
 use bytes::Bytes;
@@ -26,6 +27,26 @@ pub async fn put_get_roundtrip(store: &dyn Store) {
         "store does not handle its own location {}",
         stored.url
     );
+    assert_eq!(
+        get_all(store, &stored.url, None).await,
+        data,
+        "data changed in the store"
+    );
+    delete_ok(store, &stored.url).await;
+}
+
+/// A put that is told the size up front (a `Content-Length`) stores the
+/// same bytes as one that is not.
+pub async fn put_with_size_hint(store: &dyn Store) {
+    let data = pattern(9, LARGE);
+    let stored = match store
+        .put(&new_id(), chunked(&data), Some(LARGE as u64))
+        .await
+    {
+        Ok(stored) => stored,
+        Err(e) => panic!("put with a size hint failed: {e}"),
+    };
+    assert_eq!(stored.size, LARGE as u64, "put reported the wrong size");
     assert_eq!(
         get_all(store, &stored.url, None).await,
         data,
@@ -104,7 +125,7 @@ pub async fn duplicate_put(store: &dyn Store) {
     let id = new_id();
     let data = pattern(5, 2 * CHUNK);
     let stored = put_ok(store, &id, &data).await;
-    match store.put(&id, chunked(&pattern(6, 100))).await {
+    match store.put(&id, chunked(&pattern(6, 100)), None).await {
         Err(StoreError::Duplicate(url)) => {
             assert_eq!(url, stored.url, "Duplicate names the wrong location")
         }
@@ -118,11 +139,14 @@ pub async fn duplicate_put(store: &dyn Store) {
     delete_ok(store, &stored.url).await;
 }
 
-/// A stream that fails midway is [`StoreError::SourceFailed`] and leaves
+/// A stream that fails midway (a client gone, or the API's size cap cutting
+/// an oversize upload off) is [`StoreError::SourceFailed`] and leaves
 /// nothing behind: a fresh put of the same id then succeeds.
 pub async fn failed_source_leaves_nothing(store: &dyn Store) {
     let id = new_id();
-    let result = store.put(&id, failing(&pattern(7, LARGE))).await;
+    let result = store
+        .put(&id, failing(&pattern(7, LARGE)), Some(LARGE as u64))
+        .await;
     assert!(
         matches!(result, Err(StoreError::SourceFailed(_))),
         "failing stream: {result:?}"
@@ -163,7 +187,7 @@ pub async fn concurrent_puts(store: &dyn Store) {
 /// A 0-byte object can be stored, read back empty, and deleted; any range
 /// of it is not satisfiable.
 pub async fn empty_object(store: &dyn Store) {
-    let stored = match store.put(&new_id(), stream::empty().boxed()).await {
+    let stored = match store.put(&new_id(), stream::empty().boxed(), None).await {
         Ok(stored) => stored,
         Err(e) => panic!("empty put failed: {e}"),
     };
@@ -219,7 +243,7 @@ fn failing(data: &[u8]) -> ByteStream {
 
 /// Puts `data` under `id`, panicking on failure.
 async fn put_ok(store: &dyn Store, id: &str, data: &[u8]) -> StoredObject {
-    match store.put(id, chunked(data)).await {
+    match store.put(id, chunked(data), None).await {
         Ok(stored) => stored,
         Err(e) => panic!("put of {id} failed: {e}"),
     }
@@ -254,4 +278,29 @@ fn show(result: &Result<ByteStream, StoreError>) -> String {
         Ok(_) => "Ok(stream)".to_owned(),
         Err(e) => format!("Err({e:?})"),
     }
+}
+
+/// Instantiates every conformance check as a `#[tokio::test]` in a module
+/// `store_conformance`, each on a fresh fixture from `$make().await`: an async fn
+/// returning something that derefs to a concrete [`Store`] (a `Box` of the
+/// store, or a struct that also keeps its temp dir or server alive).
+#[macro_export]
+macro_rules! conformance_tests {
+    ($make:path) => {
+        mod store_conformance {
+            $crate::conformance_tests!(@each $make;
+                put_get_roundtrip, put_with_size_hint, ranged_get, delete_removes_object,
+                delete_missing_is_not_found, duplicate_put, failed_source_leaves_nothing,
+                concurrent_puts, empty_object);
+        }
+    };
+    (@each $make:path; $($check:ident),*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $check() {
+                let fixture = $make().await;
+                $crate::conformance::$check(&*fixture).await;
+            }
+        )*
+    };
 }

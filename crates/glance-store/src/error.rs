@@ -27,6 +27,16 @@ pub enum StoreError {
     /// The backend could not be reached or refused access.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// The object cannot be removed while something depends on it (an RBD
+    /// image whose snapshot has clones).
+    #[error("image data at {0} is in use")]
+    InUse(String),
+    /// The store does not take writes (the `http` driver).
+    #[error("the {0} store is read-only")]
+    ReadOnly(&'static str),
+    /// The store's configuration section is invalid or incomplete.
+    #[error("invalid store configuration: {0}")]
+    Config(String),
     /// Any other I/O failure.
     #[error("store I/O error: {0}")]
     Io(#[from] std::io::Error),

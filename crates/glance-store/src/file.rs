@@ -75,7 +75,20 @@ impl Store for FileStore {
         self.object_path(url).is_some()
     }
 
-    async fn put(&self, image_id: &str, data: ByteStream) -> Result<StoredObject, StoreError> {
+    fn properties(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut props = serde_json::Map::new();
+        props.insert("data_dir".into(), self.datadir.display().to_string().into());
+        props.insert("chunk_size".into(), read::CHUNK.into());
+        props.insert("thin_provisioning".into(), false.into());
+        props
+    }
+
+    async fn put(
+        &self,
+        image_id: &str,
+        data: ByteStream,
+        _size_hint: Option<u64>,
+    ) -> Result<StoredObject, StoreError> {
         if !valid_name(image_id) {
             return Err(invalid_input(format!("invalid image id {image_id:?}")));
         }

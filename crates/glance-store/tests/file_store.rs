@@ -37,45 +37,25 @@ async fn wait_for_entries(dir: &Path, want: usize) -> Vec<String> {
     entries(dir)
 }
 
-#[tokio::test]
-async fn conformance_put_get_roundtrip() {
-    conformance::put_get_roundtrip(&store().1).await;
+/// A file store in a temp dir that lives as long as the store.
+struct Fixture {
+    _dir: TempDir,
+    store: FileStore,
 }
 
-#[tokio::test]
-async fn conformance_ranged_get() {
-    conformance::ranged_get(&store().1).await;
+impl std::ops::Deref for Fixture {
+    type Target = FileStore;
+    fn deref(&self) -> &FileStore {
+        &self.store
+    }
 }
 
-#[tokio::test]
-async fn conformance_delete_removes_object() {
-    conformance::delete_removes_object(&store().1).await;
+async fn fixture() -> Fixture {
+    let (_dir, store) = store();
+    Fixture { _dir, store }
 }
 
-#[tokio::test]
-async fn conformance_delete_missing_is_not_found() {
-    conformance::delete_missing_is_not_found(&store().1).await;
-}
-
-#[tokio::test]
-async fn conformance_duplicate_put() {
-    conformance::duplicate_put(&store().1).await;
-}
-
-#[tokio::test]
-async fn conformance_failed_source_leaves_nothing() {
-    conformance::failed_source_leaves_nothing(&store().1).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn conformance_concurrent_puts() {
-    conformance::concurrent_puts(&store().1).await;
-}
-
-#[tokio::test]
-async fn conformance_empty_object() {
-    conformance::empty_object(&store().1).await;
-}
+glance_store::conformance_tests!(super::fixture);
 
 #[tokio::test]
 async fn all_checks_leave_the_datadir_empty() {
@@ -100,7 +80,7 @@ async fn new_creates_an_absolute_datadir() {
 async fn location_is_a_file_url_to_the_object() {
     let (_dir, store) = store();
     let body = futures::stream::iter([Ok(Bytes::from_static(b"hello"))]).boxed();
-    let stored = store.put("abc", body).await.unwrap();
+    let stored = store.put("abc", body, None).await.unwrap();
     let path = store.datadir().join("abc");
     assert_eq!(stored.url, format!("file://{}", path.display()));
     assert_eq!(stored.size, 5);
@@ -120,7 +100,7 @@ async fn aborted_put_leaves_no_temp_file() {
         Err(io::Error::other("boom")),
     ])
     .boxed();
-    let result = store.put("abc", body).await;
+    let result = store.put("abc", body, None).await;
     assert!(
         matches!(result, Err(StoreError::SourceFailed(_))),
         "{result:?}"
@@ -135,7 +115,7 @@ async fn dropped_put_leaves_no_temp_file() {
     let (mut tx, rx) = futures::channel::mpsc::channel::<io::Result<Bytes>>(0);
     let task = tokio::spawn({
         let store = store.clone();
-        async move { store.put("abc", rx.boxed()).await }
+        async move { store.put("abc", rx.boxed(), None).await }
     });
     for _ in 0..4 {
         tx.send(Ok(Bytes::from(vec![7u8; 64 * 1024])))
@@ -162,7 +142,7 @@ async fn object_appearing_mid_upload_is_duplicate_and_not_clobbered() {
     let (mut tx, rx) = futures::channel::mpsc::channel::<io::Result<Bytes>>(0);
     let task = tokio::spawn({
         let store = store.clone();
-        async move { store.put("abc", rx.boxed()).await }
+        async move { store.put("abc", rx.boxed(), None).await }
     });
     tx.send(Ok(Bytes::from_static(b"late"))).await.unwrap();
     wait_for_entries(store.datadir(), 1).await;
@@ -213,7 +193,7 @@ async fn locations_outside_the_datadir_are_refused() {
 async fn image_ids_that_are_not_plain_names_are_refused() {
     let (_dir, store) = store();
     for id in ["", ".", "..", "../x", "a/b", ".hidden"] {
-        let result = store.put(id, futures::stream::empty().boxed()).await;
+        let result = store.put(id, futures::stream::empty().boxed(), None).await;
         assert!(
             matches!(result, Err(StoreError::Io(_))),
             "id {id:?}: {result:?}"

@@ -1,13 +1,14 @@
 //! Schemas, store discovery and the health check.
 
 use crate::error::ApiError;
+use crate::request_id::Ctx;
 use crate::schemas;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// `GET /v2/schemas/{name}`
 pub async fn schema(
@@ -29,28 +30,30 @@ pub async fn schema(
 }
 
 /// `GET /v2/info/stores`: the enabled backends (404 without multi-store).
-pub async fn stores(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let stores = state.images.stores();
-    if !stores.is_multi() {
-        return Err(ApiError::NotFound(
-            "Multi backend is not supported at this site.".into(),
-        ));
-    }
-    let list: Vec<Value> = stores
-        .entries()
-        .iter()
-        .map(|e| {
-            let mut v = json!({"id": e.id});
-            if let Some(d) = &e.description {
-                v["description"] = json!(d);
-            }
-            if e.id == stores.default_id() {
-                v["default"] = json!("true");
-            }
-            v
-        })
-        .collect();
-    Ok(Json(json!({ "stores": list })))
+pub async fn stores(State(state): State<AppState>, Ctx(ctx): Ctx) -> Result<Json<Value>, ApiError> {
+    Ok(Json(state.images.stores_info(&ctx, false)?))
+}
+
+/// `GET /v2/info/stores/detail`: the backends with driver, weight and
+/// properties (admin or service).
+pub async fn stores_detail(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(state.images.stores_info(&ctx, true)?))
+}
+
+/// `DELETE /v2/stores/{store_id}/{image_id}`: removes one store's copy.
+pub async fn delete_from_store(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path((store_id, image_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    state
+        .images
+        .delete_from_store(&ctx, &store_id, &image_id)
+        .await?;
+    Ok(super::images::no_content())
 }
 
 /// `GET /healthcheck`: `OK` while the database answers, 503 otherwise.

@@ -3,6 +3,7 @@
 mod data;
 mod images;
 mod linger;
+mod locations;
 mod members;
 mod meta;
 mod versions;
@@ -17,7 +18,7 @@ use axum::extract::Request;
 use axum::http::{Method, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use tower::Layer;
 
 pub use versions::{accepted_version_prefix, base_url, versions_document};
@@ -36,6 +37,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v2/images/{id}/file",
             put(data::upload).get(data::download),
+        )
+        .route(
+            "/v2/images/{id}/locations",
+            get(locations::list).post(locations::add),
         )
         .route(
             "/v2/images/{id}/tags/{tag}",
@@ -61,6 +66,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v2/schemas/{name}", get(meta::schema))
         .route("/v2/info/stores", get(meta::stores))
+        .route("/v2/info/stores/detail", get(meta::stores_detail))
+        .route(
+            "/v2/stores/{store_id}/{image_id}",
+            delete(meta::delete_from_store),
+        )
         .route("/", get(versions::root))
         .route("/versions", get(versions::list))
         .route("/healthcheck", get(meta::healthcheck));

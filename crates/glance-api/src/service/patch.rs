@@ -5,7 +5,7 @@ use super::{ImageService, fields};
 use crate::error::ApiError;
 use glance_auth::{Action, PropertyOperation, RequestContext};
 use glance_registry::RegistryError;
-use glance_types::{Image, ImageChanges, ImageStatus, Visibility};
+use glance_types::{Image, ImageChanges, ImageStatus, Location, Visibility};
 use serde_json::Value;
 
 /// Media types PATCH accepts, for the `Accept-Patch` header.
@@ -173,6 +173,12 @@ fn diff(before: &Image, after: &Image) -> ImageChanges {
         min_ram: changed!(min_ram),
         min_disk: changed!(min_disk),
         tags: changed!(tags),
+        status: changed!(status),
+        checksum: changed!(checksum),
+        os_hash_algo: changed!(os_hash_algo),
+        os_hash_value: changed!(os_hash_value),
+        size: changed!(size),
+        locations: changed!(locations),
         ..Default::default()
     };
     for (k, v) in &after.properties {
@@ -213,8 +219,12 @@ impl ImageService {
         let before = self.visible(ctx, id).await?;
         self.authorize(ctx, Action::ModifyImage, &before)?;
         let mut after = before.clone();
+        let mut removed = Vec::new();
         for op in &ops {
-            self.apply(ctx, format, &mut after, op)?;
+            self.apply(ctx, format, &mut after, op, &mut removed)?;
+        }
+        if after.locations != before.locations && after.size.is_none() {
+            after.size = self.location_size(&after).await?;
         }
         if before.properties.len() < after.properties.len() {
             fields::check_quota(
@@ -231,16 +241,56 @@ impl ImageService {
             return Ok(before);
         }
         guard_formats(&mut changes, before.status);
+        if changes.locations.is_some() || changes.status.is_some() {
+            // Locations follow the status they were checked against.
+            changes.expect_status = Some(before.status);
+        }
         let format_key = match changes.disk_format {
             Some(_) => "disk_format",
             None => "container_format",
         };
-        match self.registry.update_image(id, &changes).await {
+        let saved = match self.registry.update_image(id, &changes).await {
             // An upload started since the formats were checked.
+            Err(RegistryError::StatusMismatch { actual, .. }) if changes.locations.is_some() => {
+                Err(ApiError::Conflict(format!(
+                    "It's not allowed to change locations if image status is {}.",
+                    actual.as_str()
+                )))
+            }
             Err(RegistryError::StatusMismatch { .. }) => Err(ApiError::Forbidden(format!(
                 "Attribute {format_key} can be only replaced for a queued image."
             ))),
             result => Ok(result?),
+        }?;
+        for location in &removed {
+            self.delete_location_data(id, location).await;
+        }
+        Ok(saved)
+    }
+
+    /// The location operations (see `patch_locations`); a removed location
+    /// is pushed to `removed`.
+    fn apply_locations(
+        &self,
+        ctx: &RequestContext,
+        image: &mut Image,
+        op: &Operation,
+        removed: &mut Vec<Location>,
+    ) -> Result<(), ApiError> {
+        let position = op.path.get(1).map(String::as_str);
+        let null = Value::Null;
+        let value = op.value.as_ref().unwrap_or(&null);
+        match (op.op, op.path.len()) {
+            (Op::Add, 2) => self.add_location_op(ctx, image, position, value),
+            (Op::Replace, 1) => self.replace_locations_op(ctx, image, value),
+            (Op::Remove, 2) => {
+                removed.push(self.remove_location_op(ctx, image, position)?);
+                Ok(())
+            }
+            _ => Err(ApiError::BadRequest(format!(
+                "Invalid JSON pointer for this resource: '/{}'",
+                op.path.join("/")
+            ))),
         }
     }
 
@@ -250,17 +300,11 @@ impl ImageService {
         format: PatchFormat,
         image: &mut Image,
         op: &Operation,
+        removed: &mut Vec<Location>,
     ) -> Result<(), ApiError> {
         let key = op.path.first().map(String::as_str).unwrap_or("");
         if key == "locations" {
-            let verb = match op.op {
-                Op::Add => "add",
-                Op::Remove => "remove",
-                Op::Replace => "update",
-            };
-            return Err(ApiError::Forbidden(format!(
-                "It's not allowed to {verb} locations if locations are invisible."
-            )));
+            return self.apply_locations(ctx, image, op, removed);
         }
         if op.path.len() != 1 {
             let pointer = format!("/{}", op.path.join("/"));

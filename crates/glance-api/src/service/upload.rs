@@ -253,7 +253,7 @@ impl ImageService {
         let transfer = async {
             tokio::join!(
                 pump(body, tx, cap, expected, algo.clone()),
-                entry.store.put(id, to_store)
+                entry.store.put(id, to_store, expected)
             )
         };
         let (pumped, stored) =

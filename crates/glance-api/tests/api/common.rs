@@ -42,12 +42,15 @@ impl TestServer {
         registry.migrate().await.unwrap();
         let datadir = dir.path().join("images");
         let store = glance_store::FileStore::new(&datadir).unwrap();
-        let stores = StoreMap::single(StoreEntry {
-            id: "file".into(),
-            store: Arc::new(store),
-            description: None,
-            weight: 0,
-        });
+        let stores = StoreMap::single(
+            vec![StoreEntry {
+                id: "file".into(),
+                store: Arc::new(store),
+                description: None,
+                weight: 0,
+            }],
+            "file".into(),
+        );
         let service = ImageService::new(Arc::new(registry), stores, Policy::default(), settings);
         let state = AppState {
             images: Arc::new(service),

@@ -6,6 +6,7 @@ mod data;
 mod identity;
 mod images;
 mod list;
+mod locations;
 mod matrix;
 mod members;
 mod multistore;

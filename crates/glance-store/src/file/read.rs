@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 const ALIGN: u64 = 4096;
 
 /// Bytes read per call (a multiple of [`ALIGN`]).
-const CHUNK: usize = 2 << 20;
+pub(super) const CHUNK: usize = 2 << 20;
 
 /// Chunks read ahead of the consumer.
 const AHEAD: usize = 2;

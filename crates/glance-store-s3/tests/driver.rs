@@ -1,0 +1,353 @@
+//! What is specific to the S3 driver: multipart uploads that fail or are
+//! dropped leave nothing behind, bucket handling, credentials, location
+//! URLs, properties.
+
+mod common;
+
+use bytes::Bytes;
+use common::{Fixture, Server, rgw, s3s};
+use futures::{SinkExt, StreamExt, stream};
+use glance_config::ConfigFile;
+use glance_store::{ByteStream, Store, StoreError};
+use glance_store_s3::S3Store;
+use std::io;
+use std::sync::Arc;
+
+const MIB: usize = 1 << 20;
+
+/// Multipart from 5 MiB, 5 MiB parts, two in flight.
+const SMALL_PARTS: &str = "s3_store_large_object_size = 5\n\
+    s3_store_large_object_chunk_size = 5\ns3_store_thread_pools = 2";
+
+/// `len` bytes that differ from part to part.
+fn data(len: usize) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i % 251) as u8 ^ (i / MIB) as u8)
+        .collect()
+}
+
+/// `data` in 64 KiB chunks.
+fn chunked(data: &[u8]) -> ByteStream {
+    let chunks: Vec<io::Result<Bytes>> = data
+        .chunks(64 * 1024)
+        .map(|chunk| Ok(Bytes::copy_from_slice(chunk)))
+        .collect();
+    stream::iter(chunks).boxed()
+}
+
+/// `data` in chunks, then an error.
+fn failing(data: &[u8]) -> ByteStream {
+    chunked(data)
+        .chain(stream::once(async {
+            Err(io::Error::other("client went away"))
+        }))
+        .boxed()
+}
+
+async fn read_all(store: &S3Store, url: &str) -> Vec<u8> {
+    let mut body = store.get(url, None).await.unwrap();
+    let mut out = Vec::new();
+    while let Some(chunk) = body.next().await {
+        out.extend_from_slice(&chunk.unwrap());
+    }
+    out
+}
+
+fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+#[tokio::test]
+async fn multipart_failing_midway_leaves_no_upload_and_no_object() {
+    let fixture = Fixture::new(&rgw(), SMALL_PARTS).await;
+    let id = new_id();
+    // Three full parts (more than the two in flight), then the error.
+    let result = fixture.put(&id, failing(&data(15 * MIB + 10)), None).await;
+    assert!(
+        matches!(result, Err(StoreError::SourceFailed(_))),
+        "{result:?}"
+    );
+    assert_eq!(fixture.admin.multipart_uploads().await, []);
+    assert!(!fixture.admin.object_exists(&id).await);
+}
+
+#[tokio::test]
+async fn multipart_of_known_size_cut_short_leaves_nothing() {
+    let fixture = Fixture::new(&rgw(), SMALL_PARTS).await;
+    let id = new_id();
+    let sent = data(12 * MIB);
+    let result = fixture
+        .put(&id, chunked(&sent), Some(20 * MIB as u64))
+        .await;
+    assert!(
+        matches!(result, Err(StoreError::SourceFailed(_))),
+        "{result:?}"
+    );
+    assert_eq!(fixture.admin.multipart_uploads().await, []);
+    assert!(!fixture.admin.object_exists(&id).await);
+}
+
+#[tokio::test]
+async fn dropped_multipart_put_is_aborted() {
+    let fixture = Fixture::new(&rgw(), SMALL_PARTS).await;
+    let store = Arc::clone(&fixture.store);
+    let id = new_id();
+    let (mut tx, rx) = futures::channel::mpsc::channel::<io::Result<Bytes>>(0);
+    let put = tokio::spawn({
+        let store = Arc::clone(&store);
+        let id = id.clone();
+        async move { store.put(&id, rx.boxed(), None).await }
+    });
+    // Part 1 (80 chunks of 64 KiB) and three more: the 81st makes the put
+    // start the multipart upload. The channel buffers one chunk, so the
+    // last send returns only once the put has taken the 82nd, which it does
+    // after the start, cutting part 2 while part 1 goes up.
+    for chunk in chunked(&data(5 * MIB + 3 * 64 * 1024))
+        .collect::<Vec<_>>()
+        .await
+    {
+        tx.send(chunk).await.unwrap();
+    }
+    let started = fixture
+        .admin
+        .wait_for(async |admin| admin.multipart_uploads().await.len() == 1)
+        .await;
+    assert!(started, "no multipart upload in progress");
+    put.abort();
+    assert!(put.await.unwrap_err().is_cancelled());
+    let aborted = fixture
+        .admin
+        .wait_for(async |admin| admin.multipart_uploads().await.is_empty())
+        .await;
+    assert!(
+        aborted,
+        "multipart upload left: {:?}",
+        fixture.admin.multipart_uploads().await
+    );
+    assert!(!fixture.admin.object_exists(&id).await);
+}
+
+#[tokio::test]
+async fn multipart_with_more_parts_than_threads_round_trips() {
+    for server in [rgw(), s3s()] {
+        let fixture = Fixture::new(&server, SMALL_PARTS).await;
+        let sent = data(17 * MIB + 5);
+        for size_hint in [None, Some(sent.len() as u64)] {
+            let id = new_id();
+            let stored = fixture.put(&id, chunked(&sent), size_hint).await.unwrap();
+            assert_eq!(stored.size, sent.len() as u64);
+            assert!(
+                read_all(&fixture, &stored.url).await == sent,
+                "{} corrupt",
+                server.url
+            );
+            // A multipart object's ETag counts its parts: 3 × 5 MiB + 2 MiB + 5.
+            let etag = fixture.admin.etag(&id).await.unwrap();
+            assert!(
+                etag.trim_matches('"').ends_with("-4"),
+                "{}: ETag {etag}",
+                server.url
+            );
+            fixture.delete(&stored.url).await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn single_put_size_mismatch_is_a_source_failure() {
+    for server in [rgw(), s3s()] {
+        let fixture = Fixture::new(&server, "").await;
+        for (len, announced) in [(1000, 2000), (1000, 999), (1000, 0)] {
+            let id = new_id();
+            let result = fixture.put(&id, chunked(&data(len)), Some(announced)).await;
+            assert!(
+                matches!(&result, Err(StoreError::SourceFailed(e)) if e.to_string().contains("announced")),
+                "{}: {len} bytes announced as {announced}: {result:?}",
+                server.url
+            );
+            assert!(!fixture.admin.object_exists(&id).await);
+        }
+    }
+}
+
+#[tokio::test]
+async fn missing_bucket_without_create_bucket_on_put_is_a_clear_error() {
+    for server in [rgw(), s3s()] {
+        let bucket = common::random_bucket();
+        let store = server.store(&bucket, "").await;
+        let result = store.put(&new_id(), chunked(b"data"), Some(4)).await;
+        match result {
+            Err(StoreError::Config(message)) => assert!(
+                message.contains(&bucket)
+                    && message.contains("[test] s3_store_bucket")
+                    && message.contains("s3_store_create_bucket_on_put"),
+                "{message}"
+            ),
+            other => panic!("{}: expected a config error, got {other:?}", server.url),
+        }
+        assert!(!server.admin(&bucket).bucket_exists().await);
+    }
+}
+
+#[tokio::test]
+async fn wrong_secret_key_is_unavailable() {
+    for server in [rgw(), s3s()] {
+        let fixture = Fixture::new(&server, "").await;
+        let stored = fixture
+            .put(&new_id(), chunked(b"data"), None)
+            .await
+            .unwrap();
+        let wrong = Server {
+            secret_key: "not-the-secret".into(),
+            ..server.clone()
+        };
+        let store = wrong.store(&fixture.bucket, "").await;
+        let put = store.put(&new_id(), chunked(b"data"), None).await;
+        assert!(
+            matches!(&put, Err(StoreError::Unavailable(m)) if m.contains("s3_store_secret_key")),
+            "{}: {put:?}",
+            server.url
+        );
+        // The location carries the right credentials, as upstream's do: the
+        // object is still readable through the misconfigured store.
+        assert_eq!(read_all(&store, &stored.url).await, b"data");
+        let wrong_url = stored.url.replace(&server.secret_key, "not-the-secret");
+        let got = store.get(&wrong_url, None).await.map(drop);
+        assert!(matches!(got, Err(StoreError::Unavailable(_))), "{got:?}");
+        let deleted = store.delete(&wrong_url).await;
+        assert!(
+            matches!(deleted, Err(StoreError::Unavailable(_))),
+            "{deleted:?}"
+        );
+        fixture.delete(&stored.url).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn unreachable_server_is_unavailable() {
+    let nobody = Server {
+        url: "http://127.0.0.1:9".into(),
+        ..rgw()
+    };
+    let store = nobody.store("images", "").await;
+    let put = store.put(&new_id(), chunked(b"data"), None).await;
+    assert!(
+        matches!(&put, Err(StoreError::Unavailable(m)) if m.contains("cannot reach S3 at http://127.0.0.1:9")),
+        "{put:?}"
+    );
+    let url = format!("s3://glance:glancesecret@127.0.0.1:9/images/{}", new_id());
+    let got = store.get(&url, None).await.map(drop);
+    assert!(matches!(got, Err(StoreError::Unavailable(_))), "{got:?}");
+}
+
+#[tokio::test]
+async fn locations_take_upstreams_form() {
+    let server = rgw();
+    let fixture = Fixture::new(&server, "").await;
+    let id = new_id();
+    let stored = fixture.put(&id, chunked(b"hello"), None).await.unwrap();
+    let (key, secret, service) = (&server.access_key, &server.secret_key, server.service());
+    let bucket = &fixture.bucket;
+    assert_eq!(
+        stored.url,
+        format!("s3://{key}:{secret}@{service}/{bucket}/{id}")
+    );
+    assert_eq!(fixture.driver(), "s3");
+
+    // What upstream Glance may have recorded for the same object.
+    for alias in [
+        format!("s3+http://{key}:{secret}@{service}/{bucket}/{id}"),
+        format!("s3://{service}/{bucket}/{id}"),
+        format!("s3://{key}:{secret}@{service}/{bucket}/{id}/"),
+    ] {
+        assert!(fixture.handles(&alias), "{alias}");
+        assert_eq!(read_all(&fixture, &alias).await, b"hello", "{alias}");
+    }
+    for foreign in [
+        format!("s3+https://{key}:{secret}@{service}/{bucket}/{id}"),
+        format!("s3://{key}:{secret}@{service}/other-bucket/{id}"),
+        format!("s3://{key}:{secret}@s3.example.com/{bucket}/{id}"),
+        format!("s3://{key}:{secret}@https://{service}/{bucket}/{id}"),
+        format!("swift://{key}:{secret}@{service}/{bucket}/{id}"),
+    ] {
+        assert!(!fixture.handles(&foreign), "{foreign}");
+        let got = fixture.get(&foreign, None).await.map(drop);
+        assert!(
+            matches!(got, Err(StoreError::UnknownLocation(_))),
+            "{foreign}: {got:?}"
+        );
+        let deleted = fixture.delete(&foreign).await;
+        assert!(
+            matches!(deleted, Err(StoreError::UnknownLocation(_))),
+            "{foreign}"
+        );
+    }
+    fixture
+        .delete(&format!("s3://{service}/{bucket}/{id}"))
+        .await
+        .unwrap();
+    assert!(!fixture.admin.object_exists(&id).await);
+}
+
+#[tokio::test]
+async fn image_ids_that_cannot_be_keys_are_refused() {
+    let fixture = Fixture::new(&rgw(), "").await;
+    for id in ["", "a/b"] {
+        let result = fixture.put(id, chunked(b"x"), None).await;
+        assert!(
+            matches!(result, Err(StoreError::Io(_))),
+            "{id:?}: {result:?}"
+        );
+    }
+    // Refused before any request: not even the bucket was created.
+    assert!(!fixture.admin.bucket_exists().await);
+}
+
+#[tokio::test]
+async fn properties_show_the_upload_options_in_bytes() {
+    let store = rgw().store("images", SMALL_PARTS).await;
+    let props = serde_json::Value::Object(store.properties());
+    assert_eq!(
+        props,
+        serde_json::json!({
+            "s3_store_large_object_size": 5 * MIB,
+            "s3_store_large_object_chunk_size": 5 * MIB,
+            "s3_store_thread_pools": 2,
+        })
+    );
+    let defaults = serde_json::Value::Object(rgw().store("images", "").await.properties());
+    assert_eq!(
+        defaults,
+        serde_json::json!({
+            "s3_store_large_object_size": 100 * MIB,
+            "s3_store_large_object_chunk_size": 10 * MIB,
+            "s3_store_thread_pools": 10,
+        })
+    );
+}
+
+#[tokio::test]
+async fn config_errors_name_section_and_key() {
+    let error = |text: &str| {
+        let config = ConfigFile::parse(text, "test").unwrap();
+        async move {
+            match S3Store::from_config(&config, "test").await {
+                Err(StoreError::Config(message)) => message,
+                other => panic!("expected a config error, got {other:?}"),
+            }
+        }
+    };
+    let server = rgw();
+    let message = error("[test]\ns3_store_bucket = images\n").await;
+    assert!(message.contains("[test] s3_store_host"), "{message}");
+    let message = error(&server.ini("images", "s3_store_large_object_chunk_size = 1")).await;
+    assert!(
+        message.contains("[test] s3_store_large_object_chunk_size"),
+        "{message}"
+    );
+    let message = error(&server.ini("images", "s3_store_cacert = /nonexistent/ca.pem")).await;
+    assert!(message.contains("[test] s3_store_cacert"), "{message}");
+    // Options of another section do not count.
+    let message = error(&server.ini("images", "").replace("[test]", "[other]")).await;
+    assert!(message.contains("[test] s3_store_host"), "{message}");
+}

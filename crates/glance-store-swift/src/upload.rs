@@ -1,0 +1,364 @@
+//! Writing an image: one streaming `PUT` when the size is known and below
+//! the large-object size; otherwise a static large object (SLO) of segments
+//! `<object>-00001`, `<object>-00002`, ... (upstream's names), each at most
+//! the chunk size and streamed, then the manifest
+//! (`?multipart-manifest=put`). Whatever a failed or dropped upload wrote
+//! is deleted again.
+
+use crate::auth::Session;
+use crate::client::Swift;
+use crate::error::{status, transport};
+use crate::source::Source;
+use bytes::Bytes;
+use futures::SinkExt;
+use futures::channel::mpsc;
+use futures::future::{self, Either};
+use glance_store::{ByteStream, StoreError};
+use reqwest::header::{CONTENT_LENGTH, ETAG, IF_NONE_MATCH};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde::Serialize;
+use std::io;
+use std::pin::pin;
+use std::sync::Arc;
+
+/// Chunks queued between the source and a request body.
+const QUEUE: usize = 1;
+
+/// Where an upload goes.
+pub(crate) struct Target<'a> {
+    /// The container.
+    pub container: &'a str,
+    /// The object name (the image id).
+    pub object: &'a str,
+    /// The location URL, reported in [`StoreError::Duplicate`].
+    pub url: &'a str,
+}
+
+/// When and how to segment, in bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Segmenting {
+    /// Known sizes from here up are segmented.
+    pub large_object_size: u64,
+    /// The segment size.
+    pub chunk_size: u64,
+}
+
+/// One SLO manifest entry.
+#[derive(Debug, Serialize)]
+struct SegmentRef {
+    path: String,
+    etag: Option<String>,
+    size_bytes: u64,
+}
+
+/// Streams `data` into `target` and returns the bytes stored. On any
+/// failure, and if this future is dropped, what was written is removed.
+pub(crate) async fn upload(
+    swift: &Arc<Swift>,
+    target: &Target<'_>,
+    segmenting: Segmenting,
+    data: ByteStream,
+    size_hint: Option<u64>,
+) -> Result<u64, StoreError> {
+    let mut source = Source::new(data, size_hint);
+    let mut written = Written {
+        swift: swift.clone(),
+        container: target.container.to_owned(),
+        names: Vec::new(),
+    };
+    let result = match size_hint {
+        Some(size) if size < segmenting.large_object_size => {
+            put_whole(swift, target, &mut source, size, &mut written).await
+        }
+        _ => {
+            put_segmented(
+                swift,
+                target,
+                &mut source,
+                segmenting.chunk_size,
+                &mut written,
+            )
+            .await
+        }
+    };
+    match result {
+        Ok(size) => {
+            written.keep();
+            Ok(size)
+        }
+        Err(e) => {
+            written.remove().await;
+            Err(e)
+        }
+    }
+}
+
+/// One `PUT` of exactly `size` bytes, refused if the object exists.
+async fn put_whole(
+    swift: &Swift,
+    target: &Target<'_>,
+    source: &mut Source,
+    size: u64,
+    written: &mut Written,
+) -> Result<u64, StoreError> {
+    let session = swift.session().await?;
+    let what = format!("uploading {}/{}", target.container, target.object);
+    written.add(target.object);
+    let piece = Piece {
+        session: &session,
+        container: target.container,
+        name: target.object,
+        limit: size,
+        length: Some(size),
+        last: true,
+    };
+    let (response, sent) = piece
+        .send(swift, source, &what, |r| r.header(IF_NONE_MATCH, "*"))
+        .await?;
+    created(response, target, &what, written).await?;
+    Ok(sent)
+}
+
+/// Segments of at most `chunk_size`, then the SLO manifest. Data that ends
+/// up empty is stored as a plain empty object.
+async fn put_segmented(
+    swift: &Swift,
+    target: &Target<'_>,
+    source: &mut Source,
+    chunk_size: u64,
+    written: &mut Written,
+) -> Result<u64, StoreError> {
+    let mut segments: Vec<SegmentRef> = Vec::new();
+    let mut total = 0;
+    while !source.at_end().await.map_err(StoreError::SourceFailed)? {
+        let name = format!("{}-{:05}", target.object, segments.len() + 1);
+        let what = format!("uploading segment {}/{name}", target.container);
+        // Refreshed before each segment, so a long upload never streams
+        // with a token about to expire.
+        let session = swift.session().await?;
+        let length = source.remaining().map(|left| left.min(chunk_size));
+        written.add(&name);
+        let piece = Piece {
+            session: &session,
+            container: target.container,
+            name: &name,
+            limit: chunk_size,
+            length,
+            last: false,
+        };
+        let (response, sent) = piece.send(swift, source, &what, |r| r).await?;
+        if response.status() != StatusCode::CREATED {
+            return Err(status(&what, response).await);
+        }
+        segments.push(SegmentRef {
+            path: format!("/{}/{name}", target.container),
+            etag: etag(&response),
+            size_bytes: sent,
+        });
+        total += sent;
+    }
+    if segments.is_empty() {
+        return put_whole(swift, target, source, 0, written).await;
+    }
+    let what = format!(
+        "writing the manifest {}/{}",
+        target.container, target.object
+    );
+    let manifest = serde_json::to_vec(&segments).map_err(io::Error::other)?;
+    let session = swift.session().await?;
+    written.add(target.object);
+    let response = swift
+        .http()
+        .put(session.url(target.container, Some(target.object)))
+        .query(&[("multipart-manifest", "put")])
+        .header("X-Auth-Token", &session.token)
+        .header(IF_NONE_MATCH, "*")
+        .body(manifest)
+        .send()
+        .await
+        .map_err(|e| transport(&what, &e))?;
+    created(response, target, &what, written).await?;
+    Ok(total)
+}
+
+/// Checks the answer to a `PUT` of the object itself: `201`, or `412`
+/// (the object exists: not ours to remove) as [`StoreError::Duplicate`].
+async fn created(
+    response: Response,
+    target: &Target<'_>,
+    what: &str,
+    written: &mut Written,
+) -> Result<(), StoreError> {
+    match response.status() {
+        StatusCode::CREATED => Ok(()),
+        StatusCode::PRECONDITION_FAILED => {
+            written.forget(target.object);
+            Err(StoreError::Duplicate(target.url.to_owned()))
+        }
+        _ => Err(status(what, response).await),
+    }
+}
+
+/// The `ETag` Swift computed for a segment, unquoted.
+fn etag(response: &Response) -> Option<String> {
+    response
+        .headers()
+        .get(ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim_matches('"').to_owned())
+}
+
+/// One object `PUT` whose body is the next part of the source.
+struct Piece<'a> {
+    session: &'a Session,
+    container: &'a str,
+    name: &'a str,
+    /// At most this many bytes go in.
+    limit: u64,
+    /// The `Content-Length`, when known; else the body is chunked.
+    length: Option<u64>,
+    /// Whether the source must end with this piece.
+    last: bool,
+}
+
+impl Piece<'_> {
+    /// Sends the request while feeding it from `source`; returns the answer
+    /// and the bytes sent. A source failure drops the request mid-body, so
+    /// Swift never stores a partial object.
+    async fn send(
+        self,
+        swift: &Swift,
+        source: &mut Source,
+        what: &str,
+        customize: impl FnOnce(RequestBuilder) -> RequestBuilder,
+    ) -> Result<(Response, u64), StoreError> {
+        let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(QUEUE);
+        let mut request = swift
+            .http()
+            .request(
+                Method::PUT,
+                self.session.url(self.container, Some(self.name)),
+            )
+            .header("X-Auth-Token", &self.session.token)
+            .body(reqwest::Body::wrap_stream(rx));
+        if let Some(length) = self.length {
+            request = request.header(CONTENT_LENGTH, length);
+        }
+        let request = pin!(customize(request).send());
+        let feeding = pin!(feed(source, tx, self.limit, self.last));
+        match future::select(request, feeding).await {
+            Either::Left((response, feeding)) => {
+                let response = response.map_err(|e| transport(what, &e))?;
+                if !response.status().is_success() {
+                    return Ok((response, 0));
+                }
+                // Swift has the whole body; the feeder only has to return.
+                let sent = feeding.await?;
+                Ok((response, sent))
+            }
+            Either::Right((sent, request)) => {
+                let sent = sent?;
+                let response = request.await.map_err(|e| transport(what, &e))?;
+                Ok((response, sent))
+            }
+        }
+    }
+}
+
+/// Moves up to `limit` bytes from `source` into a request body, then ends
+/// the body (dropping `tx`). With `last`, first checks that the source has
+/// nothing more.
+async fn feed(
+    source: &mut Source,
+    mut tx: mpsc::Sender<io::Result<Bytes>>,
+    limit: u64,
+    last: bool,
+) -> Result<u64, StoreError> {
+    let mut sent = 0;
+    while sent < limit {
+        let Some(chunk) = source
+            .next(limit - sent)
+            .await
+            .map_err(StoreError::SourceFailed)?
+        else {
+            break;
+        };
+        sent += chunk.len() as u64;
+        if tx.send(Ok(chunk)).await.is_err() {
+            // The request ended early; its answer says why.
+            return Ok(sent);
+        }
+    }
+    if last {
+        source.finish().await.map_err(StoreError::SourceFailed)?;
+    }
+    Ok(sent)
+}
+
+/// Objects an upload in progress may have created; removed unless the
+/// upload succeeds (in a background task if the upload is dropped).
+struct Written {
+    swift: Arc<Swift>,
+    container: String,
+    names: Vec<String>,
+}
+
+impl Written {
+    fn add(&mut self, name: &str) {
+        self.names.push(name.to_owned());
+    }
+
+    fn forget(&mut self, name: &str) {
+        self.names.retain(|n| n != name);
+    }
+
+    /// The upload succeeded: keep everything.
+    fn keep(mut self) {
+        self.names.clear();
+    }
+
+    /// The upload failed: remove everything now.
+    async fn remove(mut self) {
+        let names = std::mem::take(&mut self.names);
+        remove_all(&self.swift, &self.container, names).await;
+    }
+}
+
+impl Drop for Written {
+    fn drop(&mut self) {
+        if self.names.is_empty() {
+            return;
+        }
+        let names = std::mem::take(&mut self.names);
+        let swift = self.swift.clone();
+        let container = std::mem::take(&mut self.container);
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move { remove_all(&swift, &container, names).await });
+            }
+            Err(_) => tracing::warn!(
+                container,
+                ?names,
+                "an upload to swift was dropped outside a runtime; its objects stay behind"
+            ),
+        }
+    }
+}
+
+/// Deletes `names` (newest first, so a manifest goes before its segments);
+/// what is already gone is fine, other failures are logged.
+async fn remove_all(swift: &Swift, container: &str, names: Vec<String>) {
+    for name in names.iter().rev() {
+        let what = format!("removing {container}/{name} after a failed upload");
+        match swift
+            .send(Method::DELETE, container, Some(name), &what, |r| r)
+            .await
+        {
+            Ok(response)
+                if response.status().is_success() || response.status() == StatusCode::NOT_FOUND => {
+            }
+            Ok(response) => tracing::warn!("{}", status(&what, response).await),
+            Err(e) => tracing::warn!("{e}"),
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! Reading datastore files: a streamed `GET` on the `/folder` URL, ranges
+//! through the `Range` header, sizes from a `HEAD`.
+
+use crate::location::Location;
+use crate::store::{Inner, status_error};
+use futures::{StreamExt, TryStreamExt};
+use glance_store::{ByteRange, ByteStream, StoreError};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE};
+use reqwest::{Method, Response, StatusCode};
+use std::io;
+
+/// Streams the file of `location`, or `range` of it.
+pub(crate) async fn get(
+    inner: &Inner,
+    location: &Location,
+    range: Option<ByteRange>,
+) -> Result<ByteStream, StoreError> {
+    if let Some(range) = range
+        && range.start > range.end
+    {
+        let size = size(inner, location).await?;
+        return Err(StoreError::RangeNotSatisfiable { size });
+    }
+    let response = inner.request(Method::GET, &location.https, range).await?;
+    match (response.status(), range) {
+        (StatusCode::OK, None) => Ok(body(response)),
+        (StatusCode::PARTIAL_CONTENT, Some(range)) => {
+            let ContentRange { span, size } = content_range(&response);
+            let want = range.clamp_to(size.ok_or_else(|| no_content_range(location))?)?;
+            if span != Some((want.start, want.end)) {
+                return Err(invalid_data(format!(
+                    "{} sent {span:?} for bytes {}-{}",
+                    location.https, want.start, want.end
+                )));
+            }
+            Ok(body(response))
+        }
+        (StatusCode::RANGE_NOT_SATISFIABLE, _) => {
+            let size = match content_range(&response).size {
+                Some(size) => size,
+                None => size(inner, location).await?,
+            };
+            Err(StoreError::RangeNotSatisfiable { size })
+        }
+        (StatusCode::NOT_FOUND, _) => Err(StoreError::NotFound(location.url.clone())),
+        (status, _) if status.is_success() => Err(invalid_data(format!(
+            "{} answered {status} to a {} request",
+            location.https,
+            if range.is_some() { "ranged" } else { "full" }
+        ))),
+        (status, _) => Err(status_error(status, &location.https)),
+    }
+}
+
+/// Whether the file of `location` exists (a `HEAD`).
+pub(crate) async fn exists(inner: &Inner, location: &Location) -> Result<bool, StoreError> {
+    let response = inner.request(Method::HEAD, &location.https, None).await?;
+    match response.status() {
+        StatusCode::OK => Ok(true),
+        StatusCode::NOT_FOUND => Ok(false),
+        status => Err(status_error(status, &location.https)),
+    }
+}
+
+/// The size of the file of `location`, from a `HEAD`.
+async fn size(inner: &Inner, location: &Location) -> Result<u64, StoreError> {
+    let response = inner.request(Method::HEAD, &location.https, None).await?;
+    match response.status() {
+        StatusCode::OK => response
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok()?.trim().parse().ok())
+            .ok_or_else(|| invalid_data(format!("{} sent no Content-Length", location.https))),
+        StatusCode::NOT_FOUND => Err(StoreError::NotFound(location.url.clone())),
+        status => Err(status_error(status, &location.https)),
+    }
+}
+
+/// The body of `response` as a stream.
+fn body(response: Response) -> ByteStream {
+    response.bytes_stream().map_err(io::Error::other).boxed()
+}
+
+/// A `Content-Range` header: `bytes <first>-<last>/<size>`, where either
+/// part may be `*` (`None` here).
+#[derive(Debug, Default)]
+struct ContentRange {
+    span: Option<(u64, u64)>,
+    size: Option<u64>,
+}
+
+/// The `Content-Range` of `response`; all `None` if absent or malformed.
+fn content_range(response: &Response) -> ContentRange {
+    response
+        .headers()
+        .get(CONTENT_RANGE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(parse_content_range)
+        .unwrap_or_default()
+}
+
+/// Parses a `Content-Range` value.
+fn parse_content_range(value: &str) -> Option<ContentRange> {
+    let (span, size) = value.trim().strip_prefix("bytes ")?.split_once('/')?;
+    let size = match size {
+        "*" => None,
+        size => Some(size.parse().ok()?),
+    };
+    let span = match span.split_once('-') {
+        Some((first, last)) => Some((first.parse().ok()?, last.parse().ok()?)),
+        None if span == "*" => None,
+        None => return None,
+    };
+    Some(ContentRange { span, size })
+}
+
+/// A 206 without a usable `Content-Range`.
+fn no_content_range(location: &Location) -> StoreError {
+    invalid_data(format!(
+        "{} sent a partial answer without a Content-Range",
+        location.https
+    ))
+}
+
+/// A malformed answer from the server.
+fn invalid_data(message: String) -> StoreError {
+    StoreError::Io(io::Error::new(io::ErrorKind::InvalidData, message))
+}
