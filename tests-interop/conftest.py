@@ -240,21 +240,28 @@ def workdir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("work")
 
 
+def glance_cli(url: str, home: Path, workdir: Path) -> Cli:
+    """python-glanceclient against the no-auth server at `url`."""
+    return Cli([_tool("glance"), "--os-image-url", url, "--os-auth-token", "x"], home, workdir)
+
+
+def openstack_cli(url: str, home: Path, workdir: Path) -> Cli:
+    """openstackclient against the no-auth server at `url`."""
+    return Cli(
+        [_tool("openstack"), "--os-auth-type", "none", "--os-endpoint", url, "--os-image-api-version", "2"],
+        home,
+        workdir,
+    )
+
+
 @pytest.fixture(scope="session")
 def glance(glance_server, tmp_path_factory, workdir) -> Cli:
-    home = tmp_path_factory.mktemp("home-glance")
-    return Cli([_tool("glance"), "--os-image-url", glance_server.url, "--os-auth-token", "x"], home, workdir)
+    return glance_cli(glance_server.url, tmp_path_factory.mktemp("home-glance"), workdir)
 
 
 @pytest.fixture(scope="session")
 def openstack(glance_server, tmp_path_factory, workdir) -> Cli:
-    home = tmp_path_factory.mktemp("home-osc")
-    return Cli(
-        [_tool("openstack"), "--os-auth-type", "none", "--os-endpoint", glance_server.url,
-         "--os-image-api-version", "2"],
-        home,
-        workdir,
-    )
+    return openstack_cli(glance_server.url, tmp_path_factory.mktemp("home-osc"), workdir)
 
 
 @pytest.fixture(scope="session")

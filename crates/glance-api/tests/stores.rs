@@ -8,6 +8,7 @@
 use axum::Router;
 use glance_config::ApiConfig;
 use glance_store::Store;
+use glance_store::conformance::pattern;
 use reqwest::{Client, Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -127,16 +128,17 @@ impl Site {
         for (id, _, section) in &backends {
             text.push_str(&format!("[{id}]\nweight = 5\n{section}"));
         }
+        Site::with_conf(dir, &text).await
+    }
+
+    /// A glance-api configured by `text`, written as glance-api.conf in `dir`.
+    async fn with_conf(dir: tempfile::TempDir, text: &str) -> Site {
         let conf = dir.path().join("glance-api.conf");
         std::fs::write(&conf, text).unwrap();
         let config = ApiConfig::load(&[conf], Vec::<(String, String)>::new()).unwrap();
         let state = glance_api::startup::build(&config).await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let app = glance_api::router(state);
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         Site {
-            base,
+            base: serve(glance_api::router(state)).await,
             config,
             _dir: dir,
             c: Client::new(),
@@ -187,6 +189,15 @@ impl Site {
         );
     }
 
+    async fn delete(&self, id: &str) {
+        let r = self
+            .req(Method::DELETE, &format!("/v2/images/{id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204, "delete of {id}");
+    }
+
     async fn show(&self, id: &str) -> Value {
         self.req(Method::GET, &format!("/v2/images/{id}"))
             .send()
@@ -205,19 +216,6 @@ impl Site {
         let r = rb.send().await.unwrap();
         (r.status(), r.bytes().await.unwrap().to_vec())
     }
-}
-
-/// `len` pseudo-random bytes.
-fn bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -241,7 +239,7 @@ async fn every_store_takes_an_upload_and_serves_it_back() {
     assert_eq!(listed["stores"][1]["read-only"], "true");
     for (n, (store, _, _)) in backend_sections("unused").iter().enumerate() {
         // Above the S3 and Swift large-object thresholds set above.
-        let data = bytes(n as u64 + 1, 6 * 1024 * 1024 + 4321);
+        let data = pattern(n as u64 + 1, 6 * 1024 * 1024 + 4321);
         let id = site.create().await;
         site.upload(&id, store, &data).await;
         let image = site.show(&id).await;
@@ -258,12 +256,7 @@ async fn every_store_takes_an_upload_and_serves_it_back() {
         let (status, body) = site.download(&id, Some("bytes=5000000-5000099")).await;
         assert_eq!(status, 206, "{store}");
         assert_eq!(body, data[5_000_000..5_000_100], "{store}: ranged download");
-        let r = site
-            .req(Method::DELETE, &format!("/v2/images/{id}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 204);
+        site.delete(&id).await;
         let gone = site.driver(store).await.get(&url, None).await;
         assert!(
             matches!(gone, Err(glance_store::StoreError::NotFound(_))),
@@ -275,7 +268,7 @@ async fn every_store_takes_an_upload_and_serves_it_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_copy_is_dropped_per_store_and_downloads_fall_back() {
     let site = Site::start().await;
-    let data = bytes(77, 3 * 1024 * 1024 + 5);
+    let data = pattern(77, 3 * 1024 * 1024 + 5);
     let id = site.create().await;
     site.upload(&id, "fast", &data).await;
     // Copy the bytes into the S3 and Swift backends and record both.
@@ -329,12 +322,15 @@ async fn a_copy_is_dropped_per_store_and_downloads_fall_back() {
     let (status, body) = site.download(&id, None).await;
     assert_eq!(status, 200);
     assert!(body == data, "second fallback download differs");
-    let r = site
-        .req(Method::DELETE, &format!("/v2/images/{id}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    site.delete(&id).await;
+}
+
+/// Serves `app` on a fresh loopback port; returns its base URL.
+async fn serve(app: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    base
 }
 
 /// Serves `bytes` at `/image.raw` on a loopback port (a plain web server
@@ -347,16 +343,13 @@ async fn web_server(bytes: Vec<u8>) -> String {
             async move { bytes }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    base
+    serve(app).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_adds_an_http_location_and_glance_serves_it() {
     let site = Site::start().await;
-    let data = bytes(9, 1024 * 1024 + 7);
+    let data = pattern(9, 1024 * 1024 + 7);
     let web = web_server(data.clone()).await;
     let id = site.create().await;
     let url = format!("{web}/image.raw");
@@ -392,12 +385,7 @@ async fn a_member_adds_an_http_location_and_glance_serves_it() {
     assert_eq!(status, 206);
     assert_eq!(body, data[data.len() - 10..]);
     // Deleting the image leaves the web server's file alone (read-only store).
-    let r = site
-        .req(Method::DELETE, &format!("/v2/images/{id}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    site.delete(&id).await;
     let still = site.c.get(&url).send().await.unwrap();
     assert_eq!(still.status(), 200);
 }
@@ -428,4 +416,133 @@ async fn stores_detail_names_each_driver() {
     let swift = find("objects");
     assert_eq!(swift["type"], "swift");
     assert!(swift["properties"].get("container").is_some());
+}
+
+/// An HTTP proxy in front of an S3 server that answers 500 to every upload
+/// of part 2 while `fail` is set, and passes everything else through
+/// (headers intact, so the requests' signatures still hold).
+async fn faulty_s3_proxy(
+    upstream: String,
+    fail: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> String {
+    use axum::body::Body;
+    use axum::extract::Request;
+    use axum::response::Response;
+    use futures::TryStreamExt;
+    use std::sync::atomic::Ordering;
+    let client = Client::new();
+    let app = Router::new().fallback(move |req: Request| {
+        let (client, upstream, fail) = (client.clone(), upstream.clone(), fail.clone());
+        async move {
+            let query = req.uri().query().unwrap_or_default().to_owned();
+            if fail.load(Ordering::SeqCst) && query.split('&').any(|p| p == "partNumber=2") {
+                return Response::builder()
+                    .status(500)
+                    .body(Body::from(
+                        "<Error><Code>InternalError</Code><Message>injected</Message></Error>",
+                    ))
+                    .unwrap();
+            }
+            let url = format!("{upstream}{}", req.uri());
+            let mut forward = client.request(req.method().clone(), url);
+            for (name, value) in req.headers() {
+                forward = forward.header(name, value);
+            }
+            let body = reqwest::Body::wrap_stream(
+                req.into_body()
+                    .into_data_stream()
+                    .map_err(std::io::Error::other),
+            );
+            let answer = forward.body(body).send().await.unwrap();
+            let mut response = Response::builder().status(answer.status());
+            for (name, value) in answer.headers() {
+                response = response.header(name, value);
+            }
+            response
+                .body(Body::from_stream(answer.bytes_stream()))
+                .unwrap()
+        }
+    });
+    serve(app).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_s3_store_failing_mid_upload_leaves_the_image_queued_and_nothing_stored() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let rgw = env("GLANCE_TEST_S3_RGW_URL", "http://127.0.0.1:7480");
+    let fail = Arc::new(AtomicBool::new(true));
+    let proxy = faulty_s3_proxy(rgw.clone(), fail.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().display();
+    let bucket = format!("glance-api-fault-{}", unique());
+    let (ak, sk) = (
+        env("GLANCE_TEST_S3_ACCESS_KEY", "glance"),
+        env("GLANCE_TEST_S3_SECRET_KEY", "glancesecret"),
+    );
+    let text = format!(
+        "[DEFAULT]\nauth_strategy = noauth\nstate_path = {root}/state\nshow_multiple_locations = true\n\
+             [database]\nconnection = sqlite:///{root}/meta.sqlite\n\
+             [glance_store]\nstores = s3\ndefault_store = s3\ns3_store_host = {proxy}\n\
+             s3_store_access_key = {ak}\ns3_store_secret_key = {sk}\ns3_store_bucket = {bucket}\n\
+             s3_store_create_bucket_on_put = true\ns3_store_large_object_size = 5\n\
+             s3_store_large_object_chunk_size = 5\n"
+    );
+    let site = Site::with_conf(dir, &text).await;
+    let data = pattern(5, 13 * 1024 * 1024);
+    let id = site.create().await;
+    let r = site
+        .req(Method::PUT, &format!("/v2/images/{id}/file"))
+        .header("Content-Type", "application/octet-stream")
+        .body(data.clone())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_server_error(),
+        "an upload whose part failed answered {}",
+        r.status()
+    );
+    let image = site.show(&id).await;
+    assert_eq!(image["status"], "queued");
+    assert_eq!(image["locations"], json!([]));
+    assert_eq!(image["size"], Value::Null);
+    // Nothing under the image's key on the server itself (asked without the
+    // proxy; a probe object gives the location form).
+    let direct = glance_config::ConfigFile::parse(
+        &format!(
+            "[glance_store]\ns3_store_host = {rgw}\ns3_store_access_key = {ak}\n\
+             s3_store_secret_key = {sk}\ns3_store_bucket = {bucket}\n"
+        ),
+        "direct",
+    )
+    .unwrap();
+    let direct = glance_api::drivers::open("s3", &direct, "glance_store", dir_unused())
+        .await
+        .unwrap();
+    let probe = uuid::Uuid::new_v4().to_string();
+    let probe_url = direct
+        .put(&probe, Box::pin(futures::stream::empty()), Some(0))
+        .await
+        .unwrap()
+        .url;
+    let url = probe_url.replace(&probe, &id);
+    direct.delete(&probe_url).await.unwrap();
+    let left = direct.get(&url, None).await;
+    assert!(
+        matches!(left, Err(glance_store::StoreError::NotFound(_))),
+        "a failed upload left an object behind"
+    );
+    // With the fault gone the same image uploads (no leftover blocks it).
+    fail.store(false, Ordering::SeqCst);
+    site.upload(&id, "s3", &data).await;
+    let (status, body) = site.download(&id, None).await;
+    assert_eq!(status, 200);
+    assert!(body == data);
+    site.delete(&id).await;
+}
+
+/// A file-store directory for drivers that have none.
+fn dir_unused() -> &'static std::path::Path {
+    std::path::Path::new("/nonexistent")
 }

@@ -9,7 +9,8 @@
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt, TryStreamExt, stream};
 use glance_config::ConfigFile;
-use glance_store::{ByteRange, ByteStream, Store, StoreError};
+use glance_store::conformance::{chunked, new_id, pattern};
+use glance_store::{ByteRange, Store, StoreError};
 use glance_store_gridfs::GridFsStore;
 use mongodb::bson::{Binary, Bson, DateTime, Document, doc, spec::BinarySubtype};
 use mongodb::{Client, Collection, Database};
@@ -100,31 +101,6 @@ async fn fixture() -> Fixture {
 }
 
 glance_store::conformance_tests!(super::fixture);
-
-/// `len` deterministic bytes for `seed`.
-fn pattern(seed: u8, len: usize) -> Vec<u8> {
-    (0..len)
-        .map(|i| {
-            (i as u64)
-                .wrapping_mul(2_654_435_761)
-                .wrapping_add(seed.into()) as u8
-                ^ (i >> 11) as u8
-        })
-        .collect()
-}
-
-/// `data` as a stream of 64 KiB pieces.
-fn chunked(data: &[u8]) -> ByteStream {
-    let pieces: Vec<io::Result<Bytes>> = data
-        .chunks(64 * 1024)
-        .map(|piece| Ok(Bytes::copy_from_slice(piece)))
-        .collect();
-    stream::iter(pieces).boxed()
-}
-
-fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
 
 /// Reads a whole (ranged) object.
 async fn read(store: &GridFsStore, url: &str, range: Option<ByteRange>) -> io::Result<Vec<u8>> {

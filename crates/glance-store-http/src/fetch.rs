@@ -1,10 +1,9 @@
 //! One request to a location: redirects followed as upstream does, and
 //! failure statuses mapped to [`StoreError`]s.
 
-use glance_store::{ByteRange, StoreError};
+use glance_store::{ByteRange, StoreError, error_chain};
 use reqwest::header::{LOCATION, RANGE};
 use reqwest::{Client, Method, Response, StatusCode};
-use std::error::Error as _;
 use url::Url;
 
 /// Requests made for one fetch, as upstream's `MAX_REDIRECTS`: a location
@@ -91,14 +90,11 @@ fn checked(response: Response, url: &Url) -> Result<Response, StoreError> {
 /// The server of `url` could not be reached (or the transfer broke).
 fn unreachable(url: &Url, error: reqwest::Error) -> StoreError {
     let error = error.without_url();
-    let mut message = format!("cannot reach {}: {error}", redacted(url));
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    StoreError::Unavailable(message)
+    StoreError::Unavailable(format!(
+        "cannot reach {}: {}",
+        redacted(url),
+        error_chain(&error)
+    ))
 }
 
 /// `url` with any password in it masked, for messages.

@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt, stream};
-use glance_store::{ByteRange, ByteStream, StoreError};
+use glance_store::{ByteRange, ByteStream, ContentRange, StoreError};
 use reqwest::header::CONTENT_RANGE;
 use reqwest::{Response, StatusCode};
 use std::io;
@@ -19,13 +19,13 @@ pub(crate) async fn ranged(response: Response, range: ByteRange) -> Result<ByteS
     if response.status() == StatusCode::PARTIAL_CONTENT {
         let sent = content_range(&response);
         let (Some((first, last)), Some(size)) = (sent.span, sent.size) else {
-            return Err(invalid_data(
+            return Err(StoreError::invalid_data(
                 "a 206 answer without a valid Content-Range".to_owned(),
             ));
         };
         let want = range.clamp_to(size)?;
         if (first, last) != (want.start, want.end) {
-            return Err(invalid_data(format!(
+            return Err(StoreError::invalid_data(format!(
                 "asked for bytes {}-{}, the server sent {first}-{last} of {size}",
                 want.start, want.end
             )));
@@ -77,87 +77,17 @@ fn limit(body: ByteStream, len: u64) -> ByteStream {
     .boxed()
 }
 
-/// A `Content-Range` header: `bytes <first>-<last>/<size>`, where either
-/// part may be `*` (`None` here).
-#[derive(Debug, Default, PartialEq, Eq)]
-pub(crate) struct ContentRange {
-    /// The first and last byte sent.
-    pub(crate) span: Option<(u64, u64)>,
-    /// The full size of the object.
-    pub(crate) size: Option<u64>,
-}
-
 /// The `Content-Range` of `response`; all `None` if absent or malformed.
 pub(crate) fn content_range(response: &Response) -> ContentRange {
-    response
-        .headers()
-        .get(CONTENT_RANGE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(parse_content_range)
+    let value = response.headers().get(CONTENT_RANGE);
+    value
+        .and_then(|value| glance_store::content_range(value.to_str().ok()?))
         .unwrap_or_default()
-}
-
-/// Parses a `Content-Range` value.
-fn parse_content_range(value: &str) -> Option<ContentRange> {
-    let (span, size) = value.trim().strip_prefix("bytes ")?.split_once('/')?;
-    let size = match size.trim() {
-        "*" => None,
-        size => Some(size.parse().ok()?),
-    };
-    let span = match span.trim() {
-        "*" => None,
-        span => {
-            let (first, last) = span.split_once('-')?;
-            Some((first.trim().parse().ok()?, last.trim().parse().ok()?))
-        }
-    };
-    Some(ContentRange { span, size })
-}
-
-/// A malformed answer from the server.
-fn invalid_data(message: String) -> StoreError {
-    StoreError::Io(io::Error::new(io::ErrorKind::InvalidData, message))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn content_ranges_parse() {
-        let parsed = |v| parse_content_range(v);
-        assert_eq!(
-            parsed("bytes 10-19/3893"),
-            Some(ContentRange {
-                span: Some((10, 19)),
-                size: Some(3893)
-            })
-        );
-        assert_eq!(
-            parsed("bytes */42"),
-            Some(ContentRange {
-                span: None,
-                size: Some(42)
-            })
-        );
-        assert_eq!(
-            parsed("bytes 0-9/*"),
-            Some(ContentRange {
-                span: Some((0, 9)),
-                size: None
-            })
-        );
-        for bad in [
-            "",
-            "bytes",
-            "items 0-1/2",
-            "bytes 0-x/3",
-            "bytes 5/9",
-            "bytes 0-1/x",
-        ] {
-            assert_eq!(parsed(bad), None, "{bad:?}");
-        }
-    }
 
     fn chunks(parts: &[&'static [u8]]) -> ByteStream {
         let items: Vec<io::Result<Bytes>> =

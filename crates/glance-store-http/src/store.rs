@@ -8,7 +8,6 @@ use glance_config::ConfigFile;
 use glance_store::{ByteRange, ByteStream, Store, StoreError, StoredObject};
 use reqwest::header::CONTENT_LENGTH;
 use reqwest::{Client, Method, StatusCode};
-use std::io;
 use url::Url;
 
 /// Reads image data from `http://` and `https://` locations; never writes.
@@ -50,12 +49,9 @@ impl HttpStore {
             .get(CONTENT_LENGTH)
             .and_then(|value| value.to_str().ok()?.trim().parse().ok())
             .ok_or_else(|| {
-                StoreError::Io(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!(
-                        "{} did not tell its size (no Content-Length)",
-                        redacted(url)
-                    ),
+                StoreError::invalid_data(format!(
+                    "{} did not tell its size (no Content-Length)",
+                    redacted(url)
                 ))
             })
     }

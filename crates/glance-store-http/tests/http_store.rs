@@ -4,11 +4,12 @@
 //! suite is mirrored here, since `put` is refused.
 
 use futures::StreamExt;
+use glance_store::conformance::{CHUNK, get_all, pattern, show};
 use glance_store::{ByteRange, Store, StoreError};
 use glance_store_http::HttpStore;
-use support::{Server, get_all, pattern, show, store};
+use support::{Server, store};
 
-/// Helpers: the test server, stores built from INI text, test data.
+/// Helpers: the test server and stores built from INI text.
 pub mod support {
     use axum::Router;
     use axum::body::Body;
@@ -17,66 +18,20 @@ pub mod support {
     use axum::response::{IntoResponse, Response};
     use axum::routing::get;
     use bytes::Bytes;
-    use futures::StreamExt;
     use glance_config::ConfigFile;
-    use glance_store::{ByteRange, ByteStream, Store, StoreError};
+    use glance_store::StoreError;
     use glance_store_http::HttpStore;
-    use openssl::asn1::Asn1Time;
-    use openssl::bn::BigNum;
-    use openssl::ec::{EcGroup, EcKey};
-    use openssl::hash::MessageDigest;
-    use openssl::nid::Nid;
-    use openssl::pkey::{PKey, Private};
-    use openssl::x509::extension::{BasicConstraints, SubjectAlternativeName};
-    use openssl::x509::{X509, X509NameBuilder};
+    use glance_test_support::tls::{TestCa, TlsListener};
     use std::path::PathBuf;
     use std::sync::Arc;
     use tempfile::TempDir;
-    use tokio::net::{TcpListener, TcpStream};
-    use tokio_native_tls::{TlsAcceptor, TlsStream};
+    use tokio::net::TcpListener;
     use tower_http::services::ServeDir;
 
     /// A store from `[test]` options given as INI lines.
     pub async fn store(options: &str) -> Result<HttpStore, StoreError> {
         let config = ConfigFile::parse(&format!("[test]\n{options}\n"), "test").unwrap();
         HttpStore::from_config(&config, "test").await
-    }
-
-    /// `len` deterministic pseudo-random bytes for `seed`.
-    pub fn pattern(seed: u64, len: usize) -> Vec<u8> {
-        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        (0..len)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                state as u8
-            })
-            .collect()
-    }
-
-    /// Reads a whole (ranged) object, panicking on failure.
-    pub async fn get_all(store: &dyn Store, url: &str, range: Option<ByteRange>) -> Vec<u8> {
-        let mut body = match store.get(url, range).await {
-            Ok(body) => body,
-            Err(e) => panic!("get of {url} ({range:?}) failed: {e}"),
-        };
-        let mut out = Vec::new();
-        while let Some(chunk) = body.next().await {
-            match chunk {
-                Ok(chunk) => out.extend_from_slice(&chunk),
-                Err(e) => panic!("reading {url} failed: {e}"),
-            }
-        }
-        out
-    }
-
-    /// Describes a get result for a failure message.
-    pub fn show(result: &Result<ByteStream, StoreError>) -> String {
-        match result {
-            Ok(_) => "Ok(stream)".to_owned(),
-            Err(e) => format!("Err({e:?})"),
-        }
     }
 
     /// A test web server over a temp dir. Routes:
@@ -113,29 +68,15 @@ pub mod support {
             }
         }
 
-        /// An https server whose certificate (for 127.0.0.1) is signed by a
-        /// CA made for the test, written to [`Server::ca_file`].
+        /// An https server whose certificate (for 127.0.0.1 and localhost)
+        /// is signed by a CA made for the test, written to [`Server::ca_file`].
         pub async fn start_tls() -> Server {
             let dir = TempDir::new().unwrap();
-            let (ca_key, leaf_key) = (key(), key());
-            let ca = certificate("glance-rs test CA", &ca_key, None);
-            let leaf = certificate("127.0.0.1", &leaf_key, Some((&ca, &ca_key)));
-            let identity = native_tls::Identity::from_pkcs8(
-                &leaf.to_pem().unwrap(),
-                &leaf_key.private_key_to_pem_pkcs8().unwrap(),
-            )
-            .unwrap();
-            let acceptor = TlsAcceptor::from(native_tls::TlsAcceptor::new(identity).unwrap());
-            let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let base = format!("https://{}", tcp.local_addr().unwrap());
-            let app = router(dir.path().join("files"));
-            tokio::spawn(async move {
-                axum::serve(TlsListener { tcp, acceptor }, app)
-                    .await
-                    .unwrap()
-            });
-            let ca_file = dir.path().join("ca.pem");
-            std::fs::write(&ca_file, ca.to_pem().unwrap()).unwrap();
+            let ca = TestCa::new();
+            let listener = TlsListener::bind(ca.loopback_acceptor()).await;
+            let base = format!("https://{}", listener.addr());
+            listener.spawn(router(dir.path().join("files")));
+            let ca_file = ca.write_pem(dir.path());
             std::fs::create_dir(dir.path().join("files")).unwrap();
             Server {
                 dir,
@@ -214,80 +155,7 @@ pub mod support {
     async fn status(Path(code): Path<u16>) -> StatusCode {
         StatusCode::from_u16(code).unwrap()
     }
-
-    /// A TCP listener that completes a TLS handshake before handing a
-    /// connection to axum; failed handshakes are dropped.
-    struct TlsListener {
-        tcp: TcpListener,
-        acceptor: TlsAcceptor,
-    }
-
-    impl axum::serve::Listener for TlsListener {
-        type Io = TlsStream<TcpStream>;
-        type Addr = std::net::SocketAddr;
-
-        async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-            loop {
-                let Ok((stream, addr)) = self.tcp.accept().await else {
-                    continue;
-                };
-                if let Ok(tls) = self.acceptor.accept(stream).await {
-                    return (tls, addr);
-                }
-            }
-        }
-
-        fn local_addr(&self) -> std::io::Result<Self::Addr> {
-            self.tcp.local_addr()
-        }
-    }
-
-    fn key() -> PKey<Private> {
-        let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
-        PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap()
-    }
-
-    /// A CA certificate (no issuer) or a leaf for 127.0.0.1 signed by `issuer`.
-    fn certificate(cn: &str, key: &PKey<Private>, issuer: Option<(&X509, &PKey<Private>)>) -> X509 {
-        let mut name = X509NameBuilder::new().unwrap();
-        name.append_entry_by_nid(Nid::COMMONNAME, cn).unwrap();
-        let name = name.build();
-        let mut b = X509::builder().unwrap();
-        b.set_version(2).unwrap();
-        let mut serial = [0u8; 4];
-        openssl::rand::rand_bytes(&mut serial).unwrap();
-        let serial = BigNum::from_u32(u32::from_be_bytes(serial) >> 1).unwrap();
-        b.set_serial_number(&serial.to_asn1_integer().unwrap())
-            .unwrap();
-        b.set_subject_name(&name).unwrap();
-        b.set_pubkey(key).unwrap();
-        b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
-            .unwrap();
-        b.set_not_after(&Asn1Time::days_from_now(1).unwrap())
-            .unwrap();
-        match issuer {
-            None => {
-                b.set_issuer_name(&name).unwrap();
-                b.append_extension(BasicConstraints::new().critical().ca().build().unwrap())
-                    .unwrap();
-                b.sign(key, MessageDigest::sha256()).unwrap();
-            }
-            Some((ca, ca_key)) => {
-                b.set_issuer_name(ca.subject_name()).unwrap();
-                let san = SubjectAlternativeName::new()
-                    .ip("127.0.0.1")
-                    .build(&b.x509v3_context(Some(ca), None))
-                    .unwrap();
-                b.append_extension(san).unwrap();
-                b.sign(ca_key, MessageDigest::sha256()).unwrap();
-            }
-        }
-        b.build()
-    }
 }
-
-/// Chunk size the conformance suite works with.
-const CHUNK: usize = 64 * 1024;
 
 /// A store with default options.
 async fn default_store() -> HttpStore {

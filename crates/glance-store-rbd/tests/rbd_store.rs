@@ -8,9 +8,10 @@
 //! `rbd` and `ceph` CLIs check the cluster side.
 
 use bytes::Bytes;
-use futures::{SinkExt, StreamExt, stream};
+use futures::{SinkExt, StreamExt};
 use glance_config::ConfigFile;
-use glance_store::{ByteStream, Store, StoreError};
+use glance_store::conformance::{chunked, failing, get_all, new_id, pattern};
+use glance_store::{Store, StoreError};
 use glance_store_rbd::RbdStore;
 use std::io;
 use std::process::Command;
@@ -149,41 +150,6 @@ impl Drop for Cleanup {
     }
 }
 
-fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
-/// `len` deterministic pseudo-random bytes (xorshift) for `seed`.
-fn pattern(seed: u64, len: usize) -> Vec<u8> {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect()
-}
-
-/// `data` as a stream of 64 KiB chunks.
-fn chunked(data: &[u8]) -> ByteStream {
-    let chunks: Vec<io::Result<Bytes>> = data
-        .chunks(64 * 1024)
-        .map(|chunk| Ok(Bytes::copy_from_slice(chunk)))
-        .collect();
-    stream::iter(chunks).boxed()
-}
-
-async fn get_all(store: &RbdStore, url: &str) -> Vec<u8> {
-    let mut body = store.get(url, None).await.unwrap();
-    let mut out = Vec::new();
-    while let Some(chunk) = body.next().await {
-        out.extend_from_slice(&chunk.unwrap());
-    }
-    out
-}
-
 #[tokio::test]
 async fn put_makes_a_layered_image_with_a_protected_snapshot() {
     let store = connect("").await;
@@ -244,7 +210,7 @@ async fn delete_of_a_cloned_image_is_in_use_until_the_clone_is_gone() {
         Err(StoreError::InUse(url)) => assert_eq!(url, stored.url),
         other => panic!("delete of a cloned image: {other:?}"),
     }
-    assert_eq!(get_all(&store, &stored.url).await, data);
+    assert_eq!(get_all(&store, &stored.url, None).await, data);
     assert_eq!(rbd_json(&["snap", "ls", &id])[0]["protected"], "true");
 
     rbd(&["rm", &clone]);
@@ -263,10 +229,7 @@ async fn failed_upload_leaves_no_image() {
     for size_hint in [None, Some(2 * data.len() as u64)] {
         let id = new_id();
         let _cleanup = Cleanup(vec![id.clone()]);
-        let broken = stream::once(async { Err(io::Error::other("client went away")) });
-        let result = store
-            .put(&id, chunked(&data).chain(broken).boxed(), size_hint)
-            .await;
+        let result = store.put(&id, failing(&data), size_hint).await;
         match result {
             Err(StoreError::SourceFailed(e)) => assert_eq!(e.to_string(), "client went away"),
             other => panic!("size hint {size_hint:?}: {other:?}"),
@@ -315,7 +278,7 @@ async fn a_size_hint_that_differs_from_the_data_is_corrected() {
             .unwrap();
         assert_eq!(stored.size, data.len() as u64);
         assert_eq!(rbd_json(&["info", &id])["size"], data.len() as u64);
-        assert_eq!(get_all(&store, &stored.url).await, data);
+        assert_eq!(get_all(&store, &stored.url, None).await, data);
         store.delete(&stored.url).await.unwrap();
     }
 }
@@ -333,7 +296,10 @@ async fn thin_provisioning_skips_zero_chunks() {
         let _cleanup = Cleanup(vec![id.clone()]);
         let stored = store.put(&id, chunked(&data), None).await.unwrap();
         assert_eq!(stored.size, data.len() as u64);
-        assert!(get_all(&store, &stored.url).await == data, "thin {thin}");
+        assert!(
+            get_all(&store, &stored.url, None).await == data,
+            "thin {thin}"
+        );
         let du = rbd_json(&["du", &format!("{id}@snap")]);
         assert_eq!(du["images"][0]["provisioned_size"], data.len(), "{du}");
         assert_eq!(du["images"][0]["used_size"], used, "thin {thin}: {du}");
@@ -351,7 +317,7 @@ async fn legacy_locations_read_the_head_and_foreign_ones_are_refused() {
 
     let legacy = format!("rbd://{id}");
     assert!(store.handles(&legacy));
-    assert_eq!(get_all(&store, &legacy).await, data);
+    assert_eq!(get_all(&store, &legacy, None).await, data);
     let missing = format!("rbd://{}", new_id());
     assert!(matches!(
         store.get(&missing, None).await,
@@ -386,7 +352,7 @@ async fn legacy_locations_read_the_head_and_foreign_ones_are_refused() {
     }
     let quoted = stored.url.replace("/snap", "/sn%61p");
     assert!(store.handles(&quoted));
-    assert_eq!(get_all(&store, &quoted).await, data);
+    assert_eq!(get_all(&store, &quoted, None).await, data);
     store.delete(&quoted).await.unwrap();
 }
 

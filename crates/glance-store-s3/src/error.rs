@@ -1,9 +1,8 @@
 //! S3 error answers and transport failures, and how they map onto
 //! [`StoreError`].
 
-use glance_store::StoreError;
+use glance_store::{StoreError, error_chain};
 use reqwest::StatusCode;
-use std::error::Error as _;
 use std::io;
 
 /// An error answer from the S3 server.
@@ -92,26 +91,14 @@ pub(crate) fn transport(endpoint: &str, operation: &str, error: reqwest::Error) 
     if error.is_connect() || error.is_timeout() {
         StoreError::Unavailable(format!(
             "cannot reach S3 at {endpoint} for {operation}: {}",
-            chain(&error)
+            error_chain(&error)
         ))
     } else {
         StoreError::Io(io::Error::other(format!(
             "S3 {operation} at {endpoint} failed: {}",
-            chain(&error)
+            error_chain(&error)
         )))
     }
-}
-
-/// An error and its sources, joined with `: `.
-fn chain(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -156,10 +156,7 @@ impl Store for S3Store {
         size_hint: Option<u64>,
     ) -> Result<StoredObject, StoreError> {
         if image_id.is_empty() || image_id.contains('/') {
-            return Err(StoreError::Io(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!("invalid image id {image_id:?}"),
-            )));
+            return Err(StoreError::invalid_image_id(image_id));
         }
         let url = location::format(
             self.scheme,

@@ -6,9 +6,10 @@ mod common;
 
 use bytes::Bytes;
 use common::{Fixture, Server, rgw, s3s};
-use futures::{SinkExt, StreamExt, stream};
+use futures::{SinkExt, StreamExt};
 use glance_config::ConfigFile;
-use glance_store::{ByteStream, Store, StoreError};
+use glance_store::conformance::{chunked, failing, get_all, new_id, pattern};
+use glance_store::{Store, StoreError, StoredObject};
 use glance_store_s3::S3Store;
 use std::io;
 use std::sync::Arc;
@@ -19,42 +20,19 @@ const MIB: usize = 1 << 20;
 const SMALL_PARTS: &str = "s3_store_large_object_size = 5\n\
     s3_store_large_object_chunk_size = 5\ns3_store_thread_pools = 2";
 
-/// `len` bytes that differ from part to part.
-fn data(len: usize) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i % 251) as u8 ^ (i / MIB) as u8)
-        .collect()
-}
-
-/// `data` in 64 KiB chunks.
-fn chunked(data: &[u8]) -> ByteStream {
-    let chunks: Vec<io::Result<Bytes>> = data
-        .chunks(64 * 1024)
-        .map(|chunk| Ok(Bytes::copy_from_slice(chunk)))
-        .collect();
-    stream::iter(chunks).boxed()
-}
-
-/// `data` in chunks, then an error.
-fn failing(data: &[u8]) -> ByteStream {
-    chunked(data)
-        .chain(stream::once(async {
-            Err(io::Error::other("client went away"))
-        }))
-        .boxed()
-}
-
-async fn read_all(store: &S3Store, url: &str) -> Vec<u8> {
-    let mut body = store.get(url, None).await.unwrap();
-    let mut out = Vec::new();
-    while let Some(chunk) = body.next().await {
-        out.extend_from_slice(&chunk.unwrap());
-    }
-    out
-}
-
-fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
+/// Asserts that the put of `id` failed at its source and left neither a
+/// multipart upload nor an object.
+async fn assert_source_failed_leaving_nothing(
+    fixture: &Fixture,
+    id: &str,
+    result: Result<StoredObject, StoreError>,
+) {
+    assert!(
+        matches!(result, Err(StoreError::SourceFailed(_))),
+        "{result:?}"
+    );
+    assert_eq!(fixture.admin.multipart_uploads().await, []);
+    assert!(!fixture.admin.object_exists(id).await);
 }
 
 #[tokio::test]
@@ -62,29 +40,21 @@ async fn multipart_failing_midway_leaves_no_upload_and_no_object() {
     let fixture = Fixture::new(&rgw(), SMALL_PARTS).await;
     let id = new_id();
     // Three full parts (more than the two in flight), then the error.
-    let result = fixture.put(&id, failing(&data(15 * MIB + 10)), None).await;
-    assert!(
-        matches!(result, Err(StoreError::SourceFailed(_))),
-        "{result:?}"
-    );
-    assert_eq!(fixture.admin.multipart_uploads().await, []);
-    assert!(!fixture.admin.object_exists(&id).await);
+    let result = fixture
+        .put(&id, failing(&pattern(1, 15 * MIB + 10)), None)
+        .await;
+    assert_source_failed_leaving_nothing(&fixture, &id, result).await;
 }
 
 #[tokio::test]
 async fn multipart_of_known_size_cut_short_leaves_nothing() {
     let fixture = Fixture::new(&rgw(), SMALL_PARTS).await;
     let id = new_id();
-    let sent = data(12 * MIB);
+    let sent = pattern(2, 12 * MIB);
     let result = fixture
         .put(&id, chunked(&sent), Some(20 * MIB as u64))
         .await;
-    assert!(
-        matches!(result, Err(StoreError::SourceFailed(_))),
-        "{result:?}"
-    );
-    assert_eq!(fixture.admin.multipart_uploads().await, []);
-    assert!(!fixture.admin.object_exists(&id).await);
+    assert_source_failed_leaving_nothing(&fixture, &id, result).await;
 }
 
 #[tokio::test]
@@ -102,7 +72,7 @@ async fn dropped_multipart_put_is_aborted() {
     // start the multipart upload. The channel buffers one chunk, so the
     // last send returns only once the put has taken the 82nd, which it does
     // after the start, cutting part 2 while part 1 goes up.
-    for chunk in chunked(&data(5 * MIB + 3 * 64 * 1024))
+    for chunk in chunked(&pattern(3, 5 * MIB + 3 * 64 * 1024))
         .collect::<Vec<_>>()
         .await
     {
@@ -131,13 +101,13 @@ async fn dropped_multipart_put_is_aborted() {
 async fn multipart_with_more_parts_than_threads_round_trips() {
     for server in [rgw(), s3s()] {
         let fixture = Fixture::new(&server, SMALL_PARTS).await;
-        let sent = data(17 * MIB + 5);
+        let sent = pattern(4, 17 * MIB + 5);
         for size_hint in [None, Some(sent.len() as u64)] {
             let id = new_id();
             let stored = fixture.put(&id, chunked(&sent), size_hint).await.unwrap();
             assert_eq!(stored.size, sent.len() as u64);
             assert!(
-                read_all(&fixture, &stored.url).await == sent,
+                get_all(&*fixture, &stored.url, None).await == sent,
                 "{} corrupt",
                 server.url
             );
@@ -159,7 +129,9 @@ async fn single_put_size_mismatch_is_a_source_failure() {
         let fixture = Fixture::new(&server, "").await;
         for (len, announced) in [(1000, 2000), (1000, 999), (1000, 0)] {
             let id = new_id();
-            let result = fixture.put(&id, chunked(&data(len)), Some(announced)).await;
+            let result = fixture
+                .put(&id, chunked(&pattern(5, len)), Some(announced))
+                .await;
             assert!(
                 matches!(&result, Err(StoreError::SourceFailed(e)) if e.to_string().contains("announced")),
                 "{}: {len} bytes announced as {announced}: {result:?}",
@@ -210,7 +182,7 @@ async fn wrong_secret_key_is_unavailable() {
         );
         // The location carries the right credentials, as upstream's do: the
         // object is still readable through the misconfigured store.
-        assert_eq!(read_all(&store, &stored.url).await, b"data");
+        assert_eq!(get_all(&store, &stored.url, None).await, b"data");
         let wrong_url = stored.url.replace(&server.secret_key, "not-the-secret");
         let got = store.get(&wrong_url, None).await.map(drop);
         assert!(matches!(got, Err(StoreError::Unavailable(_))), "{got:?}");
@@ -261,7 +233,7 @@ async fn locations_take_upstreams_form() {
         format!("s3://{key}:{secret}@{service}/{bucket}/{id}/"),
     ] {
         assert!(fixture.handles(&alias), "{alias}");
-        assert_eq!(read_all(&fixture, &alias).await, b"hello", "{alias}");
+        assert_eq!(get_all(&*fixture, &alias, None).await, b"hello", "{alias}");
     }
     for foreign in [
         format!("s3+https://{key}:{secret}@{service}/{bucket}/{id}"),

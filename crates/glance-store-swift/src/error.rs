@@ -1,8 +1,7 @@
 //! Mapping transport failures and Swift's status codes onto [`StoreError`].
 
-use glance_store::StoreError;
+use glance_store::{StoreError, error_chain};
 use reqwest::{Response, StatusCode};
-use std::error::Error as _;
 use std::io;
 
 /// [`StoreError::Unavailable`] with `message`.
@@ -13,20 +12,7 @@ pub(crate) fn unavailable(message: String) -> StoreError {
 /// A request that got no response: the server is unreachable or the
 /// connection broke.
 pub(crate) fn transport(what: &str, error: &reqwest::Error) -> StoreError {
-    unavailable(format!("{what}: {}", chain(error)))
-}
-
-/// An error and its sources, joined with `: ` (reqwest's own message is
-/// terse: "error sending request").
-pub(crate) fn chain(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
+    unavailable(format!("{what}: {}", error_chain(error)))
 }
 
 /// The error for an unexpected response to `what`: refused credentials and

@@ -11,8 +11,8 @@ use async_trait::async_trait;
 use glance_config::ConfigFile;
 use glance_store::{ByteRange, ByteStream, Store, StoreError, StoredObject};
 use reqwest::{Method, StatusCode};
+use std::fmt;
 use std::sync::Arc;
-use std::{fmt, io};
 
 /// Keeps each image as object `<image id>` in the configured container (or
 /// `<container>_<id prefix>` with `swift_store_multiple_containers_seed`).
@@ -192,10 +192,7 @@ impl Store for SwiftStore {
         size_hint: Option<u64>,
     ) -> Result<StoredObject, StoreError> {
         if image_id.is_empty() || image_id.contains('/') {
-            return Err(StoreError::Io(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("invalid image id {image_id:?}"),
-            )));
+            return Err(StoreError::invalid_image_id(image_id));
         }
         let container = self.container_for(image_id);
         self.ensure_container(&container).await?;

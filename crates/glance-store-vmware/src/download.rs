@@ -4,7 +4,7 @@
 use crate::location::Location;
 use crate::store::{Inner, status_error};
 use futures::{StreamExt, TryStreamExt};
-use glance_store::{ByteRange, ByteStream, StoreError};
+use glance_store::{ByteRange, ByteStream, ContentRange, StoreError};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE};
 use reqwest::{Method, Response, StatusCode};
 use std::io;
@@ -28,7 +28,7 @@ pub(crate) async fn get(
             let ContentRange { span, size } = content_range(&response);
             let want = range.clamp_to(size.ok_or_else(|| no_content_range(location))?)?;
             if span != Some((want.start, want.end)) {
-                return Err(invalid_data(format!(
+                return Err(StoreError::invalid_data(format!(
                     "{} sent {span:?} for bytes {}-{}",
                     location.https, want.start, want.end
                 )));
@@ -43,7 +43,7 @@ pub(crate) async fn get(
             Err(StoreError::RangeNotSatisfiable { size })
         }
         (StatusCode::NOT_FOUND, _) => Err(StoreError::NotFound(location.url.clone())),
-        (status, _) if status.is_success() => Err(invalid_data(format!(
+        (status, _) if status.is_success() => Err(StoreError::invalid_data(format!(
             "{} answered {status} to a {} request",
             location.https,
             if range.is_some() { "ranged" } else { "full" }
@@ -70,7 +70,9 @@ async fn size(inner: &Inner, location: &Location) -> Result<u64, StoreError> {
             .headers()
             .get(CONTENT_LENGTH)
             .and_then(|value| value.to_str().ok()?.trim().parse().ok())
-            .ok_or_else(|| invalid_data(format!("{} sent no Content-Length", location.https))),
+            .ok_or_else(|| {
+                StoreError::invalid_data(format!("{} sent no Content-Length", location.https))
+            }),
         StatusCode::NOT_FOUND => Err(StoreError::NotFound(location.url.clone())),
         status => Err(status_error(status, &location.https)),
     }
@@ -81,48 +83,18 @@ fn body(response: Response) -> ByteStream {
     response.bytes_stream().map_err(io::Error::other).boxed()
 }
 
-/// A `Content-Range` header: `bytes <first>-<last>/<size>`, where either
-/// part may be `*` (`None` here).
-#[derive(Debug, Default)]
-struct ContentRange {
-    span: Option<(u64, u64)>,
-    size: Option<u64>,
-}
-
 /// The `Content-Range` of `response`; all `None` if absent or malformed.
 fn content_range(response: &Response) -> ContentRange {
-    response
-        .headers()
-        .get(CONTENT_RANGE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(parse_content_range)
+    let value = response.headers().get(CONTENT_RANGE);
+    value
+        .and_then(|value| glance_store::content_range(value.to_str().ok()?))
         .unwrap_or_default()
-}
-
-/// Parses a `Content-Range` value.
-fn parse_content_range(value: &str) -> Option<ContentRange> {
-    let (span, size) = value.trim().strip_prefix("bytes ")?.split_once('/')?;
-    let size = match size {
-        "*" => None,
-        size => Some(size.parse().ok()?),
-    };
-    let span = match span.split_once('-') {
-        Some((first, last)) => Some((first.parse().ok()?, last.parse().ok()?)),
-        None if span == "*" => None,
-        None => return None,
-    };
-    Some(ContentRange { span, size })
 }
 
 /// A 206 without a usable `Content-Range`.
 fn no_content_range(location: &Location) -> StoreError {
-    invalid_data(format!(
+    StoreError::invalid_data(format!(
         "{} sent a partial answer without a Content-Range",
         location.https
     ))
-}
-
-/// A malformed answer from the server.
-fn invalid_data(message: String) -> StoreError {
-    StoreError::Io(io::Error::new(io::ErrorKind::InvalidData, message))
 }

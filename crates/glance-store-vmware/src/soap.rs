@@ -299,15 +299,10 @@ async fn answer(sdk: &Url, response: reqwest::Response) -> Result<Answer, SoapEr
 
 /// Describes a transport failure, with its causes.
 pub(crate) fn unreachable(url: &Url, error: reqwest::Error) -> String {
-    let error = error.without_url();
-    let mut message = format!("cannot reach {url}: {error}");
-    let mut source = std::error::Error::source(&error);
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
+    format!(
+        "cannot reach {url}: {}",
+        glance_store::error_chain(&error.without_url())
+    )
 }
 
 /// The managed objects in a `RetrieveServiceContent` answer.

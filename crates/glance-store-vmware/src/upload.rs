@@ -30,15 +30,9 @@ pub(crate) async fn put(
     data: ByteStream,
     size_hint: Option<u64>,
 ) -> Result<StoredObject, StoreError> {
-    let invalid_id = || {
-        StoreError::Io(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("invalid image id {image_id:?}"),
-        ))
-    };
     if image_id.is_empty() || image_id == "." || image_id == ".." || image_id.contains(['/', '\0'])
     {
-        return Err(invalid_id());
+        return Err(StoreError::invalid_image_id(image_id));
     }
     let target = datastore::select(&inner.soap, &inner.datastores, size_hint.unwrap_or(0)).await?;
     let location = Location::new(
@@ -48,7 +42,7 @@ pub(crate) async fn put(
         &target.spec.dc_path,
         &target.spec.name,
     )
-    .ok_or_else(invalid_id)?;
+    .ok_or_else(|| StoreError::invalid_image_id(image_id))?;
     if download::exists(inner, &location).await? {
         return Err(StoreError::Duplicate(location.url));
     }

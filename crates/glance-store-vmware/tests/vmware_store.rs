@@ -7,7 +7,8 @@
 
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
-use glance_store::{Store, StoreError, conformance};
+use glance_store::conformance::{self, chunked, failing, get_all, new_id};
+use glance_store::{Store, StoreError};
 use reqwest::StatusCode;
 use std::io;
 use std::sync::Arc;
@@ -24,17 +25,8 @@ pub mod support {
     use glance_config::ConfigFile;
     use glance_store::{Store, StoreError};
     use glance_store_vmware::VmwareStore;
-    use openssl::asn1::Asn1Time;
-    use openssl::bn::BigNum;
-    use openssl::ec::{EcGroup, EcKey};
-    use openssl::hash::MessageDigest;
-    use openssl::nid::Nid;
-    use openssl::pkey::{PKey, Private};
-    use openssl::x509::extension::{BasicConstraints, SubjectAlternativeName};
-    use openssl::x509::{X509, X509NameBuilder};
+    use glance_test_support::tls::{TestCa, TlsListener};
     use std::path::PathBuf;
-    use tokio::net::{TcpListener, TcpStream};
-    use tokio_native_tls::{TlsAcceptor, TlsStream};
 
     /// The datacenter the simulator has.
     pub const DATACENTER: &str = "DC0";
@@ -193,25 +185,11 @@ pub mod support {
         /// Starts the stand-in on a free loopback port.
         pub async fn start() -> Replay {
             let dir = tempfile::TempDir::new().unwrap();
-            let (ca_key, leaf_key) = (key(), key());
-            let ca = certificate("glance-rs test CA", &ca_key, None);
-            let leaf = certificate("127.0.0.1", &leaf_key, Some((&ca, &ca_key)));
-            let identity = native_tls::Identity::from_pkcs8(
-                &leaf.to_pem().unwrap(),
-                &leaf_key.private_key_to_pem_pkcs8().unwrap(),
-            )
-            .unwrap();
-            let acceptor = TlsAcceptor::from(native_tls::TlsAcceptor::new(identity).unwrap());
-            let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let host = tcp.local_addr().unwrap().to_string();
-            let app = Router::new().route("/sdk", post(sdk));
-            tokio::spawn(async move {
-                axum::serve(TlsListener { tcp, acceptor }, app)
-                    .await
-                    .unwrap()
-            });
-            let ca_file = dir.path().join("ca.pem");
-            std::fs::write(&ca_file, ca.to_pem().unwrap()).unwrap();
+            let ca = TestCa::new();
+            let listener = TlsListener::bind(ca.loopback_acceptor()).await;
+            let host = listener.addr().to_string();
+            listener.spawn(Router::new().route("/sdk", post(sdk)));
+            let ca_file = ca.write_pem(dir.path());
             Replay {
                 host,
                 ca_file,
@@ -219,93 +197,15 @@ pub mod support {
             }
         }
     }
-
-    /// A TCP listener that completes a TLS handshake before handing a
-    /// connection to axum; failed handshakes are dropped.
-    struct TlsListener {
-        tcp: TcpListener,
-        acceptor: TlsAcceptor,
-    }
-
-    impl axum::serve::Listener for TlsListener {
-        type Io = TlsStream<TcpStream>;
-        type Addr = std::net::SocketAddr;
-
-        async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-            loop {
-                let Ok((stream, addr)) = self.tcp.accept().await else {
-                    continue;
-                };
-                if let Ok(tls) = self.acceptor.accept(stream).await {
-                    return (tls, addr);
-                }
-            }
-        }
-
-        fn local_addr(&self) -> std::io::Result<Self::Addr> {
-            self.tcp.local_addr()
-        }
-    }
-
-    fn key() -> PKey<Private> {
-        let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
-        PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap()
-    }
-
-    /// A CA certificate (no issuer) or a leaf for 127.0.0.1 signed by `issuer`.
-    fn certificate(cn: &str, key: &PKey<Private>, issuer: Option<(&X509, &PKey<Private>)>) -> X509 {
-        let mut name = X509NameBuilder::new().unwrap();
-        name.append_entry_by_nid(Nid::COMMONNAME, cn).unwrap();
-        let name = name.build();
-        let mut b = X509::builder().unwrap();
-        b.set_version(2).unwrap();
-        let mut serial = [0u8; 4];
-        openssl::rand::rand_bytes(&mut serial).unwrap();
-        let serial = BigNum::from_u32(u32::from_be_bytes(serial) >> 1).unwrap();
-        b.set_serial_number(&serial.to_asn1_integer().unwrap())
-            .unwrap();
-        b.set_subject_name(&name).unwrap();
-        b.set_pubkey(key).unwrap();
-        b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
-            .unwrap();
-        b.set_not_after(&Asn1Time::days_from_now(1).unwrap())
-            .unwrap();
-        match issuer {
-            None => {
-                b.set_issuer_name(&name).unwrap();
-                b.append_extension(BasicConstraints::new().critical().ca().build().unwrap())
-                    .unwrap();
-                b.sign(key, MessageDigest::sha256()).unwrap();
-            }
-            Some((ca, ca_key)) => {
-                b.set_issuer_name(ca.subject_name()).unwrap();
-                let san = SubjectAlternativeName::new()
-                    .ip("127.0.0.1")
-                    .build(&b.x509v3_context(Some(ca), None))
-                    .unwrap();
-                b.append_extension(san).unwrap();
-                b.sign(ca_key, MessageDigest::sha256()).unwrap();
-            }
-        }
-        b.build()
-    }
 }
 
 glance_store::conformance_tests!(super::fixture);
 
-/// `len` bytes of `value` in 64 KiB chunks.
-fn chunks(value: u8, len: usize) -> Vec<io::Result<Bytes>> {
-    (0..len)
-        .step_by(64 * 1024)
-        .map(|at| Ok(Bytes::from(vec![value; (len - at).min(64 * 1024)])))
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn locations_have_upstreams_form() {
     let fixture = fixture().await;
-    let id = uuid::Uuid::new_v4().to_string();
-    let body = futures::stream::iter(chunks(1, 1000)).boxed();
+    let id = new_id();
+    let body = chunked(&[1; 1000]);
     let stored = fixture.put(&id, body, Some(1000)).await.unwrap();
     let host = support::host();
     assert_eq!(
@@ -325,14 +225,7 @@ async fn locations_have_upstreams_form() {
         fixture.dir
     );
     assert!(fixture.handles(&upstream_order));
-    let read: Vec<u8> = fixture
-        .get(&upstream_order, None)
-        .await
-        .unwrap()
-        .map(|chunk| chunk.unwrap().to_vec())
-        .concat()
-        .await;
-    assert_eq!(read, vec![1u8; 1000]);
+    assert_eq!(get_all(&*fixture, &upstream_order, None).await, [1; 1000]);
 
     for foreign in [
         stored.url.replace("vsphere://", "https://"),
@@ -389,11 +282,9 @@ async fn deleting_a_missing_file_is_not_found() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_upload_leaves_no_file() {
     let fixture = fixture().await;
-    let id = uuid::Uuid::new_v4().to_string();
-    let mut parts = chunks(2, 3 * 1024 * 1024);
-    parts.push(Err(io::Error::other("client went away")));
+    let id = new_id();
     let result = fixture
-        .put(&id, futures::stream::iter(parts).boxed(), None)
+        .put(&id, failing(&vec![2; 3 * 1024 * 1024]), None)
         .await;
     match result {
         Err(StoreError::SourceFailed(e)) => assert_eq!(e.to_string(), "client went away"),
@@ -409,8 +300,8 @@ async fn a_failed_upload_leaves_no_file() {
 async fn data_not_matching_the_announced_size_is_refused_and_removed() {
     let fixture = fixture().await;
     for (len, hint) in [(1000, 2000), (3000, 2000)] {
-        let id = uuid::Uuid::new_v4().to_string();
-        let body = futures::stream::iter(chunks(3, len)).boxed();
+        let id = new_id();
+        let body = chunked(&vec![3; len]);
         let result = fixture.put(&id, body, Some(hint)).await;
         assert!(
             matches!(&result, Err(StoreError::SourceFailed(e)) if e.kind() != io::ErrorKind::Other),
@@ -426,7 +317,7 @@ async fn data_not_matching_the_announced_size_is_refused_and_removed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_upload_leaves_no_file() {
     let fixture = Arc::new(fixture().await);
-    let id = uuid::Uuid::new_v4().to_string();
+    let id = new_id();
     let (mut tx, rx) = futures::channel::mpsc::channel::<io::Result<Bytes>>(0);
     let task = tokio::spawn({
         let fixture = fixture.clone();
@@ -574,11 +465,8 @@ async fn datastores_that_do_not_exist_are_config_errors() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn images_go_to_a_datastore_with_room() {
     let fixture = support::fixture_with("vmware_datastores = DC0:LocalDS_0:50").await;
-    let id = uuid::Uuid::new_v4().to_string();
-    let stored = fixture
-        .put(&id, futures::stream::iter(chunks(5, 10)).boxed(), Some(10))
-        .await
-        .unwrap();
+    let id = new_id();
+    let stored = fixture.put(&id, chunked(&[5; 10]), Some(10)).await.unwrap();
     assert!(stored.url.ends_with("dsName=LocalDS_0"), "{}", stored.url);
     let huge = fixture
         .put("too-big", futures::stream::empty().boxed(), Some(u64::MAX))

@@ -4,14 +4,18 @@
 //! random image ids, cleans up after itself and panics (like a test
 //! assertion) on the first violation. A driver's test file instantiates all
 //! of them with [`conformance_tests!`](crate::conformance_tests).
+//!
+//! The test data and stream helpers the checks use ([`pattern`],
+//! [`chunked`], [`failing`], [`get_all`], ...) are public too, for the
+//! drivers' own tests.
 
 use crate::{ByteRange, ByteStream, Store, StoreError, StoredObject};
 use bytes::Bytes;
 use futures::{StreamExt, stream};
 use std::io;
 
-/// Chunk size the checks feed to `put`.
-const CHUNK: usize = 64 * 1024;
+/// Chunk size the checks feed to `put` ([`chunked`]'s pieces).
+pub const CHUNK: usize = 64 * 1024;
 
 /// Size of the multi-chunk objects: several MiB and not chunk-aligned.
 const LARGE: usize = 5 * 1024 * 1024 + 123;
@@ -144,8 +148,9 @@ pub async fn duplicate_put(store: &dyn Store) {
 /// nothing behind: a fresh put of the same id then succeeds.
 pub async fn failed_source_leaves_nothing(store: &dyn Store) {
     let id = new_id();
+    // Half the announced size arrives, then the error.
     let result = store
-        .put(&id, failing(&pattern(7, LARGE)), Some(LARGE as u64))
+        .put(&id, failing(&pattern(7, LARGE / 2)), Some(LARGE as u64))
         .await;
     assert!(
         matches!(result, Err(StoreError::SourceFailed(_))),
@@ -207,13 +212,14 @@ pub async fn empty_object(store: &dyn Store) {
     delete_ok(store, &stored.url).await;
 }
 
-/// A fresh image id, as glance assigns them.
-fn new_id() -> String {
+/// A fresh image id, as glance assigns them (a random UUID).
+pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// `len` deterministic pseudo-random bytes (xorshift) for `seed`.
-fn pattern(seed: u64, len: usize) -> Vec<u8> {
+/// `len` deterministic pseudo-random bytes (xorshift) for `seed`; the data
+/// for a seed is a prefix of any longer data for the same seed.
+pub fn pattern(seed: u64, len: usize) -> Vec<u8> {
     let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     (0..len)
         .map(|_| {
@@ -225,8 +231,8 @@ fn pattern(seed: u64, len: usize) -> Vec<u8> {
         .collect()
 }
 
-/// `data` as a stream of [`CHUNK`]-sized pieces.
-fn chunked(data: &[u8]) -> ByteStream {
+/// `data` as a stream of [`CHUNK`]-sized pieces (the last one shorter).
+pub fn chunked(data: &[u8]) -> ByteStream {
     let data = Bytes::copy_from_slice(data);
     let chunks: Vec<_> = (0..data.len())
         .step_by(CHUNK)
@@ -235,10 +241,11 @@ fn chunked(data: &[u8]) -> ByteStream {
     stream::iter(chunks).boxed()
 }
 
-/// The first half of `data` in chunks, then an error.
-fn failing(data: &[u8]) -> ByteStream {
+/// `data` as [`chunked`] sends it, then the error `client went away` (a
+/// client that disconnects midway).
+pub fn failing(data: &[u8]) -> ByteStream {
     let broken = stream::once(async { Err(io::Error::other("client went away")) });
-    chunked(&data[..data.len() / 2]).chain(broken).boxed()
+    chunked(data).chain(broken).boxed()
 }
 
 /// Puts `data` under `id`, panicking on failure.
@@ -249,8 +256,8 @@ async fn put_ok(store: &dyn Store, id: &str, data: &[u8]) -> StoredObject {
     }
 }
 
-/// Reads a whole (ranged) object, panicking on failure.
-async fn get_all(store: &dyn Store, url: &str, range: Option<ByteRange>) -> Vec<u8> {
+/// Reads a whole object, or `range` of it, panicking on failure.
+pub async fn get_all(store: &dyn Store, url: &str, range: Option<ByteRange>) -> Vec<u8> {
     let mut body = match store.get(url, range).await {
         Ok(body) => body,
         Err(e) => panic!("get of {url} ({range:?}) failed: {e}"),
@@ -273,7 +280,7 @@ async fn delete_ok(store: &dyn Store, url: &str) {
 }
 
 /// Describes a get result for a failure message (streams are not `Debug`).
-fn show(result: &Result<ByteStream, StoreError>) -> String {
+pub fn show(result: &Result<ByteStream, StoreError>) -> String {
     match result {
         Ok(_) => "Ok(stream)".to_owned(),
         Err(e) => format!("Err({e:?})"),

@@ -1,4 +1,6 @@
-//! Errors a store reports.
+//! Errors a store reports, and helpers the drivers share to build them.
+
+use std::io;
 
 /// What can go wrong in a store call.
 #[derive(Debug, thiserror::Error)]
@@ -40,4 +42,65 @@ pub enum StoreError {
     /// Any other I/O failure.
     #[error("store I/O error: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl StoreError {
+    /// An image id the store cannot use as an object name: an
+    /// [`io::ErrorKind::InvalidInput`] [`StoreError::Io`].
+    pub fn invalid_image_id(image_id: &str) -> StoreError {
+        StoreError::Io(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("invalid image id {image_id:?}"),
+        ))
+    }
+
+    /// A malformed answer from the backend: an
+    /// [`io::ErrorKind::InvalidData`] [`StoreError::Io`] with `message`.
+    pub fn invalid_data(message: String) -> StoreError {
+        StoreError::Io(io::Error::new(io::ErrorKind::InvalidData, message))
+    }
+}
+
+/// `error` and its sources, joined with `: ` (for messages: the top-level
+/// text of a client error is often terse, e.g. "error sending request").
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer")]
+    struct Outer(#[source] io::Error);
+
+    #[test]
+    fn error_chain_joins_the_sources() {
+        let error = Outer(io::Error::other("inner"));
+        assert_eq!(error_chain(&error), "outer: inner");
+        assert_eq!(error_chain(&io::Error::other("alone")), "alone");
+    }
+
+    #[test]
+    fn helpers_make_io_errors_of_the_right_kind() {
+        match StoreError::invalid_image_id("a/b") {
+            StoreError::Io(e) => {
+                assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+                assert_eq!(e.to_string(), "invalid image id \"a/b\"");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            StoreError::invalid_data("garbled".into()),
+            StoreError::Io(e) if e.kind() == io::ErrorKind::InvalidData && e.to_string() == "garbled"
+        ));
+    }
 }

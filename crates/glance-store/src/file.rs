@@ -90,7 +90,7 @@ impl Store for FileStore {
         _size_hint: Option<u64>,
     ) -> Result<StoredObject, StoreError> {
         if !valid_name(image_id) {
-            return Err(invalid_input(format!("invalid image id {image_id:?}")));
+            return Err(StoreError::invalid_image_id(image_id));
         }
         let target = self.datadir.join(image_id);
         let url = format!("file://{}", target.display());

@@ -7,6 +7,7 @@ mod file;
 mod range;
 mod store;
 
-pub use error::StoreError;
+pub use error::{StoreError, error_chain};
 pub use file::FileStore;
+pub use range::{ContentRange, content_range};
 pub use store::{ByteRange, ByteStream, Store, StoredObject};

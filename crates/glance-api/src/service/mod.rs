@@ -166,6 +166,10 @@ impl ImageService {
         match self.stores.for_location(&location.url, store_id) {
             Some(entry) => match entry.store.delete(&location.url).await {
                 Ok(()) | Err(glance_store::StoreError::NotFound(_)) => {}
+                // A read-only store (http) keeps its data.
+                Err(glance_store::StoreError::ReadOnly(_)) => {
+                    tracing::info!("image {id}: data left in place at {}", location.url)
+                }
                 Err(e) => tracing::error!(
                     "could not delete data of image {id} at {}: {e}",
                     location.url

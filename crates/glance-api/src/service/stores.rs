@@ -105,6 +105,13 @@ impl ImageService {
         let location = &image.locations[pos];
         match entry.store.delete(&location.url).await {
             Ok(()) | Err(StoreError::NotFound(_)) => {}
+            // A read-only store (http) keeps its data; only the location goes.
+            Err(StoreError::ReadOnly(driver)) => {
+                tracing::info!(
+                    "image {image_id}: {driver} store data left at {}",
+                    location.url
+                );
+            }
             Err(StoreError::InUse(_)) => {
                 return Err(ApiError::Conflict(format!(
                     "The data for Image {image_id} could not be deleted because it is in use: {}",

@@ -2,12 +2,8 @@
 //! environment, defaulting to the running server), direct Swift access to
 //! inspect and clean containers, and stores built through `from_config`.
 
-use bytes::Bytes;
-use futures::StreamExt;
 use glance_config::ConfigFile;
-use glance_store::ByteStream;
 use glance_store_swift::SwiftStore;
-use std::io;
 use std::time::Duration;
 
 /// `GLANCE_TEST_SWIFT_AUTH_URL`, `_USER`, `_KEY`, defaulting to the SAIO.
@@ -220,28 +216,4 @@ impl Saio {
             .send()
             .await;
     }
-}
-
-/// `len` bytes of a repeating pattern.
-pub fn data(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i * 31 % 251) as u8).collect()
-}
-
-/// `data` as a stream of 64 KiB chunks.
-pub fn chunked(data: &[u8]) -> ByteStream {
-    let data = Bytes::copy_from_slice(data);
-    let chunks: Vec<io::Result<Bytes>> = (0..data.len())
-        .step_by(64 * 1024)
-        .map(|at| Ok(data.slice(at..data.len().min(at + 64 * 1024))))
-        .collect();
-    futures::stream::iter(chunks).boxed()
-}
-
-/// Reads a whole stream.
-pub async fn read_all(mut stream: ByteStream) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        out.extend_from_slice(&chunk.expect("stream chunk"));
-    }
-    out
 }

@@ -2,12 +2,10 @@
 //! failed or dropped uploads, seeded containers, upstream-written objects,
 //! locations and failure mapping.
 
-use crate::common::{
-    Fixture, Saio, chunked, credentials, data, random_container, read_all, store_from,
-    tempauth_config,
-};
+use crate::common::{Fixture, Saio, credentials, random_container, store_from, tempauth_config};
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
+use glance_store::conformance::{chunked, failing, get_all, new_id, pattern};
 use glance_store::{ByteStream, Store, StoreError};
 use std::io;
 use std::sync::Arc;
@@ -15,21 +13,11 @@ use std::sync::Arc;
 /// Upstream's "MB" (1000 × 1024 bytes), the unit of the large-object options.
 const MB: usize = 1000 * 1024;
 
-fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
-/// The first `len` bytes of `data` in chunks, then an error.
-fn failing_after(data: &[u8], len: usize) -> ByteStream {
-    let broken = futures::stream::once(async { Err(io::Error::other("client went away")) });
-    chunked(&data[..len]).chain(broken).boxed()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn large_image_is_an_slo_of_upstream_named_segments() {
     let f = Fixture::new("").await;
     let id = new_id();
-    let image = data(2 * MB + 5000);
+    let image = pattern(1, 2 * MB + 5000);
     let stored = f
         .put(&id, chunked(&image), Some(image.len() as u64))
         .await
@@ -43,10 +31,7 @@ async fn large_image_is_an_slo_of_upstream_named_segments() {
     assert_eq!(names, want);
     let head = f.saio.head(&format!("{}/{id}", f.container)).await;
     assert_eq!(head.headers()["X-Static-Large-Object"], "True");
-    assert_eq!(
-        read_all(f.get(&stored.url, None).await.unwrap()).await,
-        image
-    );
+    assert_eq!(get_all(&*f, &stored.url, None).await, image);
 
     f.delete(&stored.url).await.unwrap();
     assert_eq!(f.saio.list(&f.container).await, Vec::<String>::new());
@@ -56,7 +41,7 @@ async fn large_image_is_an_slo_of_upstream_named_segments() {
 async fn small_image_with_known_size_is_one_plain_object() {
     let f = Fixture::new("").await;
     let id = new_id();
-    let image = data(MB - 1);
+    let image = pattern(2, MB - 1);
     let stored = f
         .put(&id, chunked(&image), Some(image.len() as u64))
         .await
@@ -74,9 +59,9 @@ async fn small_image_with_known_size_is_one_plain_object() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_slo_upload_leaves_no_segments_and_no_manifest() {
     let f = Fixture::new("").await;
-    let image = data(4 * MB);
+    let image = pattern(3, 4 * MB);
     let cases: [(&str, ByteStream, Option<u64>); 3] = [
-        ("source error", failing_after(&image, 3 * MB + 100), None),
+        ("source error", failing(&image[..3 * MB + 100]), None),
         (
             "shorter than announced",
             chunked(&image[..3 * MB]),
@@ -106,7 +91,7 @@ async fn failed_slo_upload_leaves_no_segments_and_no_manifest() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_plain_upload_leaves_nothing() {
     let f = Fixture::new("").await;
-    let image = data(MB / 2);
+    let image = pattern(4, MB / 2);
     let result = f
         .put(&new_id(), chunked(&image[..1000]), Some(image.len() as u64))
         .await;
@@ -130,7 +115,7 @@ async fn dropped_put_leaves_nothing() {
         let f = f.clone();
         async move { f.put(&new_id(), rx.boxed(), None).await }
     });
-    let chunk = Bytes::from(data(64 * 1024));
+    let chunk = Bytes::from(pattern(5, 64 * 1024));
     // 2.5 "MB": two segments complete, a third in flight.
     for _ in 0..(5 * MB / 2).div_ceil(chunk.len()) {
         tx.send(Ok(chunk.clone())).await.unwrap();
@@ -157,7 +142,7 @@ async fn seeded_containers_hold_the_images() {
     let saio = Saio::login().await;
     let id = new_id();
     let derived = format!("{prefix}_{}", &id[..3]);
-    let image = data(1000);
+    let image = pattern(6, 1000);
     let stored = store.put(&id, chunked(&image), None).await.unwrap();
     assert!(
         stored.url.ends_with(&format!("/{derived}/{id}")),
@@ -171,10 +156,7 @@ async fn seeded_containers_hold_the_images() {
         Vec::<String>::new(),
         "base container used"
     );
-    assert_eq!(
-        read_all(store.get(&stored.url, None).await.unwrap()).await,
-        image
-    );
+    assert_eq!(get_all(&store, &stored.url, None).await, image);
     store.delete(&stored.url).await.unwrap();
     assert_eq!(saio.list(&derived).await, Vec::<String>::new());
     saio.purge(&derived).await;
@@ -202,10 +184,7 @@ async fn upstream_dynamic_large_object_is_read_and_deleted_with_segments() {
         user.replace(':', "%3A"),
         auth.trim_start_matches("http://")
     );
-    assert_eq!(
-        read_all(f.get(&url, None).await.unwrap()).await,
-        b"first-second"
-    );
+    assert_eq!(get_all(&*f, &url, None).await, b"first-second");
     f.delete(&url).await.unwrap();
     assert_eq!(f.saio.list(c).await, Vec::<String>::new());
 }
@@ -281,10 +260,7 @@ async fn config_file_reference_writes_swift_config_locations() {
         .unwrap();
     assert_eq!(stored.url, format!("swift+config://ref2/{container}/{id}"));
     assert!(!store.handles(&format!("swift+config://ref1/{container}/{id}")));
-    assert_eq!(
-        read_all(store.get(&stored.url, None).await.unwrap()).await,
-        b"by reference"
-    );
+    assert_eq!(get_all(&store, &stored.url, None).await, b"by reference");
     store.delete(&stored.url).await.unwrap();
     Saio::login().await.purge(&container).await;
 }

@@ -3,13 +3,14 @@
 //! catalog lead to the SAIO (the token is a real tempauth one), and a v1
 //! stand-in that first hands out a revoked token.
 
-use crate::common::{Saio, chunked, random_container, read_all, store_from};
+use crate::common::{Saio, random_container, store_from};
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use glance_store::conformance::{chunked, get_all, new_id};
 use glance_store::{Store, StoreError};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -147,7 +148,7 @@ async fn keystone_v3_token_and_catalog_lead_to_the_object_store() {
     let container = random_container();
     let store = store_from(&keystone_config(&address, &container, ""), "swift_v3").await;
 
-    let id = uuid::Uuid::new_v4().to_string();
+    let id = new_id();
     let stored = store
         .put(&id, chunked(b"through keystone"), None)
         .await
@@ -162,7 +163,7 @@ async fn keystone_v3_token_and_catalog_lead_to_the_object_store() {
         "object not in the SAIO container"
     );
     assert_eq!(
-        read_all(store.get(&stored.url, None).await.unwrap()).await,
+        get_all(&store, &stored.url, None).await,
         b"through keystone"
     );
     store.delete(&stored.url).await.unwrap();
@@ -249,10 +250,7 @@ async fn revoked_token_is_renewed_once() {
     let store = store_from(&v1_config(&address, &container), "glance_store").await;
     let stored = store.put("img", chunked(b"renewed"), None).await.unwrap();
     assert_eq!(standin.count(), 2, "one login, one renewal after the 401");
-    assert_eq!(
-        read_all(store.get(&stored.url, None).await.unwrap()).await,
-        b"renewed"
-    );
+    assert_eq!(get_all(&store, &stored.url, None).await, b"renewed");
     store.delete(&stored.url).await.unwrap();
     assert_eq!(standin.count(), 2, "the renewed token is kept");
     assert_eq!(
