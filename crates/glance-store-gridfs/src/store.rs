@@ -135,6 +135,12 @@ impl Store for GridFsStore {
         download::stream_range(&self.chunks, file_id, shape, range).await
     }
 
+    /// The `length` of the image's `fs.files` document.
+    async fn size(&self, url: &str) -> Result<u64, StoreError> {
+        let file_id = located(url)?;
+        Ok(self.shape(file_id, url).await?.length)
+    }
+
     async fn delete(&self, url: &str) -> Result<(), StoreError> {
         let file_id = located(url)?;
         match self.bucket.delete(Bson::String(file_id.to_owned())).await {

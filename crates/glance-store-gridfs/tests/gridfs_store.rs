@@ -301,6 +301,7 @@ async fn files_written_by_other_gridfs_clients_are_read() {
     let url = format!("gridfs://{id}");
     assert!(fx.handles(&url));
     assert_eq!(read(&fx, &url, None).await.unwrap(), data);
+    assert_eq!(fx.size(&url).await.unwrap(), 3500);
     let got = read(
         &fx,
         &url,
@@ -354,6 +355,10 @@ async fn foreign_locations_and_bad_ids_are_refused() {
             matches!(fx.delete(url).await, Err(StoreError::UnknownLocation(_))),
             "{url}"
         );
+        assert!(
+            matches!(fx.size(url).await, Err(StoreError::UnknownLocation(_))),
+            "{url}"
+        );
     }
     for id in ["", "a/b", "a?b"] {
         let result = fx.put(id, chunked(b"data"), None).await;
@@ -388,6 +393,7 @@ async fn an_unreachable_server_is_unavailable_quickly() {
             .await
             .map(|_| ()),
         store.get(&url, None).await.map(|_| ()),
+        store.size(&url).await.map(|_| ()),
         store.delete(&url).await,
     ];
     for result in results {

@@ -29,12 +29,7 @@ impl HttpStore {
     }
 
     /// The size of the object at `url`, from the `Content-Length` of a
-    /// `HEAD` (what upstream checks when a location is added to an image).
-    pub async fn size(&self, url: &str) -> Result<u64, StoreError> {
-        self.head_size(&located(url)?).await
-    }
-
-    /// [`Self::size`] for a parsed location.
+    /// `HEAD`.
     async fn head_size(&self, url: &Url) -> Result<u64, StoreError> {
         let response = fetch(&self.client, Method::HEAD, url, None).await?;
         if response.status() == StatusCode::RANGE_NOT_SATISFIABLE {
@@ -100,6 +95,12 @@ impl Store for HttpStore {
             None => Ok(range::body(response)),
             Some(range) => range::ranged(response, range).await,
         }
+    }
+
+    /// The `Content-Length` of a `HEAD` (what upstream checks when a
+    /// location is added to an image).
+    async fn size(&self, url: &str) -> Result<u64, StoreError> {
+        self.head_size(&located(url)?).await
     }
 
     async fn delete(&self, _url: &str) -> Result<(), StoreError> {

@@ -296,6 +296,34 @@ async fn empty_object_reads_back_empty_and_has_no_ranges() {
     }
 }
 
+/// `conformance::size_matches`: the size of a multi-chunk object and of an
+/// empty one, asked through `dyn Store` (as glance-api does) and on every
+/// route that sends a length; once the file is gone it is `NotFound`.
+#[tokio::test]
+async fn size_matches() {
+    let server = Server::start().await;
+    let store: &dyn Store = &default_store().await;
+    let large = 5 * 1024 * 1024 + 123;
+    server.put("large", &pattern(10, large));
+    server.put("empty", b"");
+    for (name, len) in [("large", large), ("empty", 0)] {
+        for url in [
+            server.url("files", name),
+            server.url("norange", name),
+            server.url("redirect", &format!("2/{name}")),
+        ] {
+            assert_eq!(store.size(&url).await.unwrap(), len as u64, "{url}");
+        }
+        std::fs::remove_file(server.dir.path().join(name)).unwrap();
+        let url = server.url("files", name);
+        let size = store.size(&url).await;
+        assert!(
+            matches!(size, Err(StoreError::NotFound(_))),
+            "{url}: {size:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn concurrent_gets_all_read_intact() {
     let server = Server::start().await;
@@ -358,6 +386,11 @@ async fn only_http_and_https_urls_are_handled() {
             matches!(got, Err(StoreError::UnknownLocation(_))),
             "{url}: {}",
             show(&got)
+        );
+        let size = store.size(url).await;
+        assert!(
+            matches!(size, Err(StoreError::UnknownLocation(_))),
+            "{url}: {size:?}"
         );
     }
 }

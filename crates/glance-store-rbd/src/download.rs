@@ -2,6 +2,7 @@
 //! legacy locations), then a blocking reader thread reads chunk-size spans
 //! into a one-slot channel, so memory stays at a few chunks whatever the
 //! image size. Dropping the stream stops the reader and closes the image.
+//! `size` opens the image the same way and reads only its size.
 
 use crate::error::{context, store_error};
 use crate::ffi::{Image, IoCtx};
@@ -23,21 +24,7 @@ pub(crate) async fn download(
 ) -> Result<ByteStream, StoreError> {
     let url = url.to_owned();
     let name = location.image().to_owned();
-    let (image, size) = crate::blocking(move || {
-        let name = location.image();
-        let image = pool
-            .open_read_only(name, location.snapshot())
-            .map_err(|e| match e.kind() {
-                io::ErrorKind::NotFound => StoreError::NotFound(url),
-                _ => store_error(context(format_args!("opening image {name}"))(e)),
-            })?;
-        let size = image
-            .size()
-            .map_err(context(format_args!("reading the size of image {name}")))
-            .map_err(store_error)?;
-        Ok((image, size))
-    })
-    .await?;
+    let (image, size) = crate::blocking(move || open(&pool, &location, url)).await?;
     let (start, len) = match range {
         None => (0, size),
         Some(range) => {
@@ -55,6 +42,29 @@ pub(crate) async fn download(
     Ok(Box::pin(futures::stream::poll_fn(move |cx| {
         rx.poll_recv(cx)
     })))
+}
+
+/// Opens the image at `location` (whose URL is `url`) read-only at its
+/// snapshot (the head for legacy locations) and reads its size there:
+/// [`StoreError::NotFound`] if there is no such image or snapshot. Blocks
+/// on the cluster.
+pub(crate) fn open(
+    pool: &Arc<IoCtx>,
+    location: &Location,
+    url: String,
+) -> Result<(Image, u64), StoreError> {
+    let name = location.image();
+    let image = pool
+        .open_read_only(name, location.snapshot())
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => StoreError::NotFound(url),
+            _ => store_error(context(format_args!("opening image {name}"))(e)),
+        })?;
+    let size = image
+        .size()
+        .map_err(context(format_args!("reading the size of image {name}")))
+        .map_err(store_error)?;
+    Ok((image, size))
 }
 
 /// The reader thread's state.

@@ -148,6 +148,15 @@ impl Store for RbdStore {
         .await
     }
 
+    /// The image's size at the location's snapshot (at the head for legacy
+    /// locations), read with `rbd_get_size` on a blocking thread.
+    async fn size(&self, url: &str) -> Result<u64, StoreError> {
+        let location = self.located(url)?;
+        let pool = Arc::clone(&self.pool);
+        let url = url.to_owned();
+        blocking(move || download::open(&pool, &location, url).map(|(_, size)| size)).await
+    }
+
     async fn delete(&self, url: &str) -> Result<(), StoreError> {
         let location = self.located(url)?;
         let pool = Arc::clone(&self.pool);

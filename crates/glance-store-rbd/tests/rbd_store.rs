@@ -192,6 +192,21 @@ async fn put_makes_a_layered_image_with_a_protected_snapshot() {
 }
 
 #[tokio::test]
+async fn size_is_the_snapshots_and_the_head_only_for_legacy_locations() {
+    let store = connect("").await;
+    let id = new_id();
+    let _cleanup = Cleanup(vec![id.clone()]);
+    let data = pattern(8, MIB + 3);
+    let stored = store.put(&id, chunked(&data), None).await.unwrap();
+    // The head grows after the snapshot was taken (as if written to).
+    rbd(&["resize", "--size", "4M", &id]);
+    assert_eq!(store.size(&stored.url).await.unwrap(), data.len() as u64);
+    let legacy = format!("rbd://{id}");
+    assert_eq!(store.size(&legacy).await.unwrap(), 4 * MIB as u64);
+    store.delete(&stored.url).await.unwrap();
+}
+
+#[tokio::test]
 async fn delete_of_a_cloned_image_is_in_use_until_the_clone_is_gone() {
     let store = connect("").await;
     let id = new_id();
@@ -318,9 +333,14 @@ async fn legacy_locations_read_the_head_and_foreign_ones_are_refused() {
     let legacy = format!("rbd://{id}");
     assert!(store.handles(&legacy));
     assert_eq!(get_all(&store, &legacy, None).await, data);
+    assert_eq!(store.size(&legacy).await.unwrap(), data.len() as u64);
     let missing = format!("rbd://{}", new_id());
     assert!(matches!(
         store.get(&missing, None).await,
+        Err(StoreError::NotFound(url)) if url == missing
+    ));
+    assert!(matches!(
+        store.size(&missing).await,
         Err(StoreError::NotFound(url)) if url == missing
     ));
 
@@ -348,6 +368,10 @@ async fn legacy_locations_read_the_head_and_foreign_ones_are_refused() {
                 Err(StoreError::UnknownLocation(_))
             ),
             "delete {url}"
+        );
+        assert!(
+            matches!(store.size(&url).await, Err(StoreError::UnknownLocation(_))),
+            "size {url}"
         );
     }
     let quoted = stored.url.replace("/snap", "/sn%61p");

@@ -197,6 +197,16 @@ impl Store for S3Store {
         download::download(&self.client, &creds, url, &location.key, range).await
     }
 
+    /// A `HEAD` on the object: its `Content-Length`.
+    async fn size(&self, url: &str) -> Result<u64, StoreError> {
+        let location = self.locate(url)?;
+        let creds = location.credentials_or(&self.credentials);
+        self.client
+            .object_size(&creds, &location.key)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(url.to_owned()))
+    }
+
     async fn delete(&self, url: &str) -> Result<(), StoreError> {
         let location = self.locate(url)?;
         let creds = location.credentials_or(&self.credentials);

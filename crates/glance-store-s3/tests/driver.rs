@@ -183,9 +183,12 @@ async fn wrong_secret_key_is_unavailable() {
         // The location carries the right credentials, as upstream's do: the
         // object is still readable through the misconfigured store.
         assert_eq!(get_all(&store, &stored.url, None).await, b"data");
+        assert_eq!(store.size(&stored.url).await.unwrap(), 4);
         let wrong_url = stored.url.replace(&server.secret_key, "not-the-secret");
         let got = store.get(&wrong_url, None).await.map(drop);
         assert!(matches!(got, Err(StoreError::Unavailable(_))), "{got:?}");
+        let size = store.size(&wrong_url).await;
+        assert!(matches!(size, Err(StoreError::Unavailable(_))), "{size:?}");
         let deleted = store.delete(&wrong_url).await;
         assert!(
             matches!(deleted, Err(StoreError::Unavailable(_))),
@@ -210,6 +213,8 @@ async fn unreachable_server_is_unavailable() {
     let url = format!("s3://glance:glancesecret@127.0.0.1:9/images/{}", new_id());
     let got = store.get(&url, None).await.map(drop);
     assert!(matches!(got, Err(StoreError::Unavailable(_))), "{got:?}");
+    let size = store.size(&url).await;
+    assert!(matches!(size, Err(StoreError::Unavailable(_))), "{size:?}");
 }
 
 #[tokio::test]
@@ -234,6 +239,7 @@ async fn locations_take_upstreams_form() {
     ] {
         assert!(fixture.handles(&alias), "{alias}");
         assert_eq!(get_all(&*fixture, &alias, None).await, b"hello", "{alias}");
+        assert_eq!(fixture.size(&alias).await.unwrap(), 5, "{alias}");
     }
     for foreign in [
         format!("s3+https://{key}:{secret}@{service}/{bucket}/{id}"),
@@ -252,6 +258,11 @@ async fn locations_take_upstreams_form() {
         assert!(
             matches!(deleted, Err(StoreError::UnknownLocation(_))),
             "{foreign}"
+        );
+        let size = fixture.size(&foreign).await;
+        assert!(
+            matches!(size, Err(StoreError::UnknownLocation(_))),
+            "{foreign}: {size:?}"
         );
     }
     fixture

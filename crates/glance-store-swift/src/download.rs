@@ -54,8 +54,14 @@ pub(crate) async fn get(
     }
 }
 
-/// The object size from a `HEAD`.
-async fn size(swift: &Swift, container: &str, object: &str, url: &str) -> Result<u64, StoreError> {
+/// The object size from a `HEAD` (located by `url`, for errors): for an
+/// SLO or DLO manifest, Swift answers with the size of the whole image.
+pub(crate) async fn size(
+    swift: &Swift,
+    container: &str,
+    object: &str,
+    url: &str,
+) -> Result<u64, StoreError> {
     let what = format!("reading the size of {container}/{object}");
     let response = swift
         .send(Method::HEAD, container, Some(object), &what, |r| r)

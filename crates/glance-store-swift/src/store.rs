@@ -228,6 +228,13 @@ impl Store for SwiftStore {
         .await
     }
 
+    /// A `HEAD` on the object: its `Content-Length`, which for an SLO or
+    /// DLO manifest is the size of the whole image.
+    async fn size(&self, url: &str) -> Result<u64, StoreError> {
+        let location = self.locate(url)?;
+        download::size(&self.swift, &location.container, &location.object, url).await
+    }
+
     async fn delete(&self, url: &str) -> Result<(), StoreError> {
         let location = self.locate(url)?;
         delete::delete(&self.swift, &location.container, &location.object, url).await

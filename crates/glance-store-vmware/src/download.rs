@@ -63,7 +63,7 @@ pub(crate) async fn exists(inner: &Inner, location: &Location) -> Result<bool, S
 }
 
 /// The size of the file of `location`, from a `HEAD`.
-async fn size(inner: &Inner, location: &Location) -> Result<u64, StoreError> {
+pub(crate) async fn size(inner: &Inner, location: &Location) -> Result<u64, StoreError> {
     let response = inner.request(Method::HEAD, &location.https, None).await?;
     match response.status() {
         StatusCode::OK => response

@@ -118,6 +118,11 @@ impl Store for VmwareStore {
         download::get(&self.inner, &self.located(url)?, range).await
     }
 
+    /// A `HEAD` on the file's `/folder` URL: its `Content-Length`.
+    async fn size(&self, url: &str) -> Result<u64, StoreError> {
+        download::size(&self.inner, &self.located(url)?).await
+    }
+
     async fn delete(&self, url: &str) -> Result<(), StoreError> {
         self.inner.delete_file(&self.located(url)?).await
     }

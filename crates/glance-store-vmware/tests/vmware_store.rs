@@ -226,6 +226,7 @@ async fn locations_have_upstreams_form() {
     );
     assert!(fixture.handles(&upstream_order));
     assert_eq!(get_all(&*fixture, &upstream_order, None).await, [1; 1000]);
+    assert_eq!(fixture.size(&upstream_order).await.unwrap(), 1000);
 
     for foreign in [
         stored.url.replace("vsphere://", "https://"),
@@ -242,6 +243,11 @@ async fn locations_have_upstreams_form() {
         assert!(
             matches!(deleted, Err(StoreError::UnknownLocation(_))),
             "{foreign}: {deleted:?}"
+        );
+        let size = fixture.size(&foreign).await;
+        assert!(
+            matches!(size, Err(StoreError::UnknownLocation(_))),
+            "{foreign}: {size:?}"
         );
     }
     fixture.delete(&upstream_order).await.unwrap();

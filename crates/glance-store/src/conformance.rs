@@ -212,6 +212,29 @@ pub async fn empty_object(store: &dyn Store) {
     delete_ok(store, &stored.url).await;
 }
 
+/// `size` reports the stored length of a multi-chunk object and of an
+/// empty one; after a delete it is [`StoreError::NotFound`].
+pub async fn size_matches(store: &dyn Store) {
+    let large = put_ok(store, &new_id(), &pattern(10, LARGE)).await;
+    let empty = put_ok(store, &new_id(), &[]).await;
+    for (stored, len) in [(&large, LARGE), (&empty, 0)] {
+        match store.size(&stored.url).await {
+            Ok(size) => assert_eq!(size, len as u64, "size of {}", stored.url),
+            Err(e) => panic!("size of {} failed: {e}", stored.url),
+        }
+    }
+    delete_ok(store, &large.url).await;
+    delete_ok(store, &empty.url).await;
+    for stored in [&large, &empty] {
+        let size = store.size(&stored.url).await;
+        assert!(
+            matches!(size, Err(StoreError::NotFound(_))),
+            "size after delete of {}: {size:?}",
+            stored.url
+        );
+    }
+}
+
 /// A fresh image id, as glance assigns them (a random UUID).
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
@@ -298,7 +321,7 @@ macro_rules! conformance_tests {
             $crate::conformance_tests!(@each $make;
                 put_get_roundtrip, put_with_size_hint, ranged_get, delete_removes_object,
                 delete_missing_is_not_found, duplicate_put, failed_source_leaves_nothing,
-                concurrent_puts, empty_object);
+                concurrent_puts, empty_object, size_matches);
         }
     };
     (@each $make:path; $($check:ident),*) => {

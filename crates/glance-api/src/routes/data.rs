@@ -6,7 +6,7 @@ use crate::request_id::Ctx;
 use crate::service::{Download, RangeSpec, UploadRequest};
 use crate::state::AppState;
 use axum::body::Body;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::TryStreamExt;
@@ -46,8 +46,24 @@ pub async fn download(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
     Path(id): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    // `?prefer=a,b`: stores to read from first (multi-store).
+    let prefer: Vec<String> = query
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .filter(|(k, _)| k == "prefer")
+                .flat_map(|(_, v)| {
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let range = match (
         header_str(&headers, "range"),
         header_str(&headers, "content-range"),
@@ -56,7 +72,7 @@ pub async fn download(
         (None, Some(cr)) => RangeSpec::parse_content_range(cr)?,
         (None, None) => None,
     };
-    let download = state.images.download(&ctx, &id, range).await?;
+    let download = state.images.download(&ctx, &id, range, &prefer).await?;
     let (status, body, length, content_range, checksum) = match download {
         Download::NoContent => return Ok(no_content()),
         Download::Full {

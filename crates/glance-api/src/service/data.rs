@@ -47,20 +47,37 @@ pub enum Download {
 }
 
 impl ImageService {
-    /// Streams image data, trying each location in preference order.
+    /// Streams image data, trying each location in preference order:
+    /// locations in the `prefer`red stores first (`?prefer=`, multi-store,
+    /// policy `download_from_store`), then by store weight.
     pub async fn download(
         &self,
         ctx: &RequestContext,
         id: &str,
         range: Option<RangeSpec>,
+        prefer: &[String],
     ) -> Result<Download, ApiError> {
         let image = self.visible(ctx, id).await?;
-        self.authorize(ctx, Action::DownloadImage, &image)?;
         if image.status == ImageStatus::Deactivated && !ctx.is_admin {
             return Err(ApiError::Forbidden(
                 "The requested image has been deactivated. Image data download is forbidden."
                     .into(),
             ));
+        }
+        self.authorize(ctx, Action::DownloadImage, &image)?;
+        if !prefer.is_empty() {
+            self.authorize(ctx, Action::DownloadFromStore, &image)?;
+            if !self.stores.is_multi() {
+                return Err(ApiError::BadRequest(
+                    "Store selection for download is not available when multiple backends are not enabled."
+                        .into(),
+                ));
+            }
+            if let Some(unknown) = prefer.iter().find(|s| self.stores.get(s).is_none()) {
+                return Err(ApiError::BadRequest(format!(
+                    "Store '{unknown}' is not configured."
+                )));
+            }
         }
         if image.locations.is_empty()
             || !matches!(image.status, ImageStatus::Active | ImageStatus::Deactivated)
@@ -70,7 +87,13 @@ impl ImageService {
         let size = image.size.unwrap_or(0).max(0) as u64;
         let byte_range = range.map(|r| r.resolve(size)).transpose()?;
         let mut last_error = None;
-        for location in self.ordered_locations(&image) {
+        let mut locations = self.ordered_locations(&image);
+        // A stable sort keeps the weight order within each group.
+        locations.sort_by_key(|l| {
+            let store = l.metadata.get("store").and_then(|v| v.as_str());
+            !store.is_some_and(|s| prefer.iter().any(|p| p == s))
+        });
+        for location in locations {
             let store_id = location.metadata.get("store").and_then(|v| v.as_str());
             let Some(entry) = self.stores.for_location(&location.url, store_id) else {
                 continue;

@@ -435,3 +435,48 @@ async fn location_api_refusals() {
     assert_eq!(r.status(), 400, "a location outside every store is refused");
     assert_eq!(site.show(&id).await["status"], "queued");
 }
+
+#[tokio::test]
+async fn prefer_picks_the_store_a_download_reads_first() {
+    let site = Site::start("").await;
+    let bytes = data(4096);
+    let id = site.active_image(&bytes).await;
+    // A bulk copy with other bytes of the same length: which one a download
+    // returns tells which store served it.
+    let other: Vec<u8> = bytes.iter().map(|b| b ^ 0xff).collect();
+    std::fs::create_dir_all(site.dir("bulk")).unwrap();
+    let copy = site.dir("bulk").join(&id);
+    std::fs::write(&copy, &other).unwrap();
+    let url = format!("file://{}", copy.canonicalize().unwrap().display());
+    let r = site
+        .patch(
+            &id,
+            As::Admin,
+            json!([{"op": "add", "path": "/locations/-", "value": {"url": url, "metadata": {}}}]),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let get = |query: &'static str| {
+        site.req(
+            Method::GET,
+            &format!("/v2/images/{id}/file{query}"),
+            As::Member,
+        )
+        .send()
+    };
+    // fast weighs 10: it serves by default.
+    let r = get("").await.unwrap();
+    assert_eq!(r.bytes().await.unwrap().as_ref(), bytes.as_slice());
+    let r = get("?prefer=bulk").await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), other.as_slice());
+    let r = get("?prefer=spare,bulk").await.unwrap();
+    assert_eq!(r.bytes().await.unwrap().as_ref(), other.as_slice());
+    let r = get("?prefer=nowhere").await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(
+        error_text(r)
+            .await
+            .contains("Store 'nowhere' is not configured.")
+    );
+}

@@ -32,6 +32,7 @@ async fn large_image_is_an_slo_of_upstream_named_segments() {
     let head = f.saio.head(&format!("{}/{id}", f.container)).await;
     assert_eq!(head.headers()["X-Static-Large-Object"], "True");
     assert_eq!(get_all(&*f, &stored.url, None).await, image);
+    assert_eq!(f.size(&stored.url).await.unwrap(), image.len() as u64);
 
     f.delete(&stored.url).await.unwrap();
     assert_eq!(f.saio.list(&f.container).await, Vec::<String>::new());
@@ -185,6 +186,7 @@ async fn upstream_dynamic_large_object_is_read_and_deleted_with_segments() {
         auth.trim_start_matches("http://")
     );
     assert_eq!(get_all(&*f, &url, None).await, b"first-second");
+    assert_eq!(f.size(&url).await.unwrap(), 12);
     f.delete(&url).await.unwrap();
     assert_eq!(f.saio.list(c).await, Vec::<String>::new());
 }
@@ -231,6 +233,11 @@ async fn locations_are_upstream_single_tenant_urls() {
         assert!(
             matches!(got, Err(StoreError::UnknownLocation(_))),
             "get {url}"
+        );
+        let size = f.size(&url).await;
+        assert!(
+            matches!(size, Err(StoreError::UnknownLocation(_))),
+            "size {url}: {size:?}"
         );
     }
     f.delete(&stored.url).await.unwrap();
@@ -296,6 +303,8 @@ async fn unreachable_server_is_unavailable() {
         Err(e) => panic!("expected Unavailable, got {e:?}"),
         Ok(_) => panic!("expected Unavailable, got a stream"),
     }
+    let size = store.size(url).await;
+    assert!(matches!(size, Err(StoreError::Unavailable(_))), "{size:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
