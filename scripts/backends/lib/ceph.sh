@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Ceph 16.2 (Debian bookworm) on 127.0.0.1, no systemd, nothing written outside $STATE/ceph:
-# mon a, mgr x, osd.0 (BlueStore on a 10 GiB sparse file), pool `images` initialised for RBD and the least-privilege
+# mon a, mgr x, osd.0 (BlueStore on a 20 GiB sparse file), pool `images` initialised for RBD and the least-privilege
 # client.glance; RADOS Gateway client.rgw.a (S3) on top with the user glance / glancesecret.
 # Clients use CEPH_CONF=$STATE/ceph/ceph.conf (keyrings are named per section inside it).
 # Layout (shared with the workplace reference scripts, so that their running cluster is reused):
@@ -105,7 +105,7 @@ keyring = $D/osd.\$id/keyring
 osd objectstore = bluestore
 osd memory target = 1073741824
 bluestore block create = true
-bluestore block size = 10737418240
+bluestore block size = 21474836480
 bluestore fsck on mkfs = false
 bluestore block db create = false
 bluestore block wal create = false
@@ -115,6 +115,9 @@ rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
 rgw data = $D/rgw.a
 rgw dns name = 127.0.0.1
 log file = $D/log/rgw.a.log
+# Reclaim deleted objects within a minute (default: after 2 hours), or test and bench runs fill the OSD.
+rgw gc obj min wait = 60
+rgw gc processor period = 60
 EOF
 }
 
