@@ -697,6 +697,9 @@ class ConfigServer(Server):
                 return r.status
         except urllib.error.HTTPError as e:
             return e.code
+        except OSError as e:  # a store that hangs (e.g. a full Ceph cluster) must not end the run
+            log(f"DELETE {path}: {e}")
+            return -1
 
 
 def backends_up(servers: list[str]) -> tuple[dict, Path]:
@@ -712,6 +715,29 @@ def backends_up(servers: list[str]) -> tuple[dict, Path]:
         if m:
             env[m.group(1)] = (shlex.split(m.group(2)) or [""])[0]
     return env, state
+
+
+def ceph_headroom(conf: str) -> int | None:
+    """Bytes the Ceph cluster can still take before its nearfull ratio (None when `ceph df` does not answer)."""
+    try:
+        df = subprocess.run(["ceph", "-c", conf, "df", "-f", "json"], capture_output=True, text=True, timeout=30)
+        osd = subprocess.run(["ceph", "-c", conf, "osd", "dump", "-f", "json"], capture_output=True, text=True,
+                             timeout=30)
+        stats, ratio = json.loads(df.stdout)["stats"], json.loads(osd.stdout)["nearfull_ratio"]
+    except (OSError, subprocess.TimeoutExpired, ValueError, KeyError):
+        return None
+    return int(stats["total_bytes"] * ratio) - stats["total_used_raw_bytes"]
+
+
+def rgw_gc(conf: str) -> str | None:
+    """Frees what the deleted RGW objects held now rather than after RGW's 2 h garbage-collection delay (the
+    test cluster is a 10 GiB OSD: a few runs' deleted objects would fill it). Returns an error or None."""
+    try:
+        cp = subprocess.run(["radosgw-admin", "-c", conf, "gc", "process", "--include-all"], capture_output=True,
+                            text=True, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return str(e)
+    return None if cp.returncode == 0 else cp.stderr.strip()[-300:]
 
 
 def tree_pids(roots: list[int]) -> list[int]:
@@ -775,10 +801,27 @@ def machine_busy_seconds() -> float:
     return (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / TICK
 
 
+def wait_idle(max_wait: float) -> float:
+    """Waits (at most `max_wait` s) until the machine has been nearly idle for a second (other jobs share the
+    cores); returns the seconds waited."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < max_wait:
+        b0 = machine_busy_seconds()
+        time.sleep(1.0)
+        if machine_busy_seconds() - b0 < 0.25:
+            break
+    return time.monotonic() - t0
+
+
 def transfer(cmd: list[str], env: dict | None, timeout: float, glance_pid: int, server_pids: list[int],
-             capture: bool = False) -> dict:
+             capture: bool = False, idle_wait: float = 0.0) -> dict:
     """One timed transfer with the CPU it cost: the client tool, glance-api, the storage server, and what else
-    ran on the machine meanwhile (`others`: other jobs sharing the cores)."""
+    ran on the machine meanwhile (`others`: other jobs sharing the cores). First waits up to `idle_wait` s for
+    the machine to be idle."""
+    if idle_wait > 0:
+        waited = wait_idle(idle_wait)
+        if waited >= 3:
+            log(f"  waited {waited:.0f} s for the machine to be idle")
     me0, busy0 = sum(os.times()[:2]), machine_busy_seconds()
     g0, s0 = cpu_of([glance_pid]), cpu_of(server_pids)
     secs, rc, out, err, tool = run_tool_timed(cmd, env, timeout, capture)
@@ -850,22 +893,21 @@ class Native:
         elif name == "vmware":
             ep = f"https://{t['GLANCE_TEST_VCSIM_HOST']}"
             jar = workdir / "vmware.cookies"
-            soap = lambda body, f="f": ["curl", f"-sS{f}k", "-b", str(jar), "-c", str(jar), "-o", "/dev/null",  # noqa: E731
-                                 "-H", "Content-Type: text/xml; charset=utf-8", "-H", 'SOAPAction: "urn:vim25/6.5"',
-                                 "--data-binary",
-                                 '<?xml version="1.0"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/'
-                                 f'soap/envelope/" xmlns:urn="urn:vim25"><soapenv:Body>{body}</soapenv:Body>'
-                                 "</soapenv:Envelope>", f"{ep}/sdk"]
+            soap = lambda body, f="f": [  # noqa: E731
+                "curl", f"-sS{f}k", "-b", str(jar), "-c", str(jar), "-o", "/dev/null",
+                "-H", "Content-Type: text/xml; charset=utf-8", "-H", 'SOAPAction: "urn:vim25/6.5"', "--data-binary",
+                '<?xml version="1.0"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+                f'xmlns:urn="urn:vim25"><soapenv:Body>{body}</soapenv:Body></soapenv:Envelope>', f"{ep}/sdk"]
             delete = lambda path, f="f": soap(  # noqa: E731
                 '<urn:DeleteDatastoreFile_Task><urn:_this type="FileManager">FileManager</urn:_this>'
                 f"<urn:name>[{VMWARE_DS}] {path}</urn:name><urn:datacenter type=\"Datacenter\">{VMWARE_DC_MOREF}"
                 "</urn:datacenter></urn:DeleteDatastoreFile_Task>", f)
             url = f"{ep}/folder/{obj}/{obj}?dcPath={VMWARE_DC}&dsName={VMWARE_DS}"
             self.tool = "curl PUT/GET /folder"
-            login = lambda f="f": soap('<urn:Login><urn:_this type="SessionManager">SessionManager</urn:_this>'  # noqa: E731
-                                       f"<urn:userName>{t['GLANCE_TEST_VCSIM_USER']}</urn:userName>"
-                                       f"<urn:password>{t['GLANCE_TEST_VCSIM_PASSWORD']}</urn:password></urn:Login>",
-                                       f)
+            login = lambda f="f": soap(  # noqa: E731
+                '<urn:Login><urn:_this type="SessionManager">SessionManager</urn:_this>'
+                f"<urn:userName>{t['GLANCE_TEST_VCSIM_USER']}</urn:userName>"
+                f"<urn:password>{t['GLANCE_TEST_VCSIM_PASSWORD']}</urn:password></urn:Login>", f)
             self.setup = [login()]
             self.up = ["curl", "-sSfk", "-b", str(jar), "-H", "Expect:", "-T", str(f), "-o", "/dev/null", url]
             self.down = ["curl", "-sSfk", "-b", str(jar), "-o", "/dev/null", url]
@@ -879,7 +921,11 @@ class Native:
     def run(self, cmds: list[list[str]]) -> list[str]:
         errors = []
         for c in cmds:
-            cp = subprocess.run(c, env=self.env, capture_output=True, text=True, timeout=600)
+            try:
+                cp = subprocess.run(c, env=self.env, capture_output=True, text=True, timeout=600)
+            except subprocess.TimeoutExpired:
+                errors.append(f"`{' '.join(c[:4])} ...` did not finish in 600 s")
+                continue
             if cp.returncode != 0:
                 errors.append(f"`{' '.join(c[:4])} ...` exit {cp.returncode}: {cp.stderr.strip()[-300:]}")
         return errors
@@ -922,7 +968,7 @@ def store_sections(names: list[str], t: dict, tag: str, size: int) -> dict[str, 
     return sections
 
 
-def bench_stores(api: Path, size: int, workdir: Path, names: list[str], keep_file: bool) -> str:
+def bench_stores(api: Path, size: int, workdir: Path, names: list[str], keep_file: bool, idle_wait: float) -> str:
     """Per store: glance upload (PUT /file with X-Image-Meta-Store) and download beside the server's own client
     tool moving the same file to and from the same server; ratios glance / native."""
     servers = sorted({STORES[n][2] for n in names if STORES[n][2]})
@@ -930,14 +976,24 @@ def bench_stores(api: Path, size: int, workdir: Path, names: list[str], keep_fil
     f = workdir / f"bench-{size}.bin"
     random_file(f, size)
     subprocess.run(["cat", str(f)], stdout=subprocess.DEVNULL, check=True)  # warm the page cache
-    sha = subprocess.run(["sha512sum", str(f)], capture_output=True, text=True, check=True).stdout.split()[0]
+    t_sha, cp = timed(["sha512sum", str(f)], check=True, text=True)
+    sha = cp.stdout.split()[0]
     mib = size / MiB
     timeout = 60 + size / (2 * MiB)  # nothing here is slower than 2 MiB/s unless it is stuck
     tag = os.urandom(4).hex()
     failed: dict[str, str] = {}  # store -> why it has no figures
+    on_ceph = [n for n in names if n in ("rgw", "rbd")]
+    if on_ceph:
+        # glance's copy and the native one are on the cluster at the same time (one store at a time)
+        room = ceph_headroom(t["GLANCE_TEST_CEPH_CONF"])
+        if room is not None and room < 2 * size + 256 * MiB:
+            for n in on_ceph:
+                failed[n] = (f"skipped: the Ceph cluster has {room / MiB:,.0f} MiB left before nearfull, "
+                             f"{(2 * size + 256 * MiB) / MiB:,.0f} MiB needed")
+            log(f"{', '.join(on_ceph)}: {failed[on_ceph[0]]}")
 
     # Start glance-api with every store; a backend that stops it from starting is reported and left out.
-    todo = list(names)
+    todo = [n for n in names if n not in failed]
     while True:
         try:
             srv = ConfigServer(api, workdir, store_sections(todo, t, tag, size))
@@ -990,7 +1046,7 @@ def bench_stores(api: Path, size: int, workdir: Path, names: list[str], keep_fil
                                           "Content-Type: application/octet-stream", "-H",
                                           f"X-Image-Meta-Store: {sid}", "-X", "PUT", "-o", "/dev/null", "-w",
                                           "%{http_code}", f"{srv.url}/v2/images/{iid}/file"],
-                                         None, timeout, srv.pid, srv_pids, capture=True)
+                                         None, timeout, srv.pid, srv_pids, capture=True, idle_wait=idle_wait)
                 if x["rc"] != 0 or x["out"].strip() != "204":
                     raise RuntimeError(f"glance upload: curl exit {x['rc']}, HTTP {x['out'].strip()} "
                                        f"{x['err'].strip()}")
@@ -1003,7 +1059,7 @@ def bench_stores(api: Path, size: int, workdir: Path, names: list[str], keep_fil
                 log(f"{n}: glance download")
                 r["g_down"] = x = transfer(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download}",
                                             f"{srv.url}/v2/images/{iid}/file"],
-                                           None, timeout, srv.pid, srv_pids, capture=True)
+                                           None, timeout, srv.pid, srv_pids, capture=True, idle_wait=idle_wait)
                 rss["current"] = None
                 code, got = (x["out"].split() + ["?", "0"])[:2]
                 if x["rc"] != 0 or code != "200" or int(got) != size:
@@ -1014,13 +1070,13 @@ def bench_stores(api: Path, size: int, workdir: Path, names: list[str], keep_fil
                 if errs:
                     raise RuntimeError(f"native setup: {errs[0]}")
                 for key, cmd in (("n_up", nat.up), ("n_down", nat.down)):
-                    r[key] = x = transfer(cmd, nat.env, timeout, srv.pid, srv_pids)
+                    r[key] = x = transfer(cmd, nat.env, timeout, srv.pid, srv_pids, idle_wait=idle_wait)
                     if x["rc"] != 0:
                         raise RuntimeError(f"native {key[2:]}load: `{' '.join(cmd[:3])} ...` exit {x['rc']}: "
                                            f"{x['err'].strip()}")
                 if nat.startup:
                     r["startup"] = min(run_tool_timed(nat.startup, nat.env, 60)[0] for _ in range(3))
-            except (RuntimeError, OSError, subprocess.TimeoutExpired, KeyError) as e:
+            except (RuntimeError, OSError, subprocess.TimeoutExpired, KeyError, ValueError) as e:
                 r["error"] = str(e)[-600:]
                 log(f"{n}: FAILED: {r['error']}")
                 if srv.proc.poll() is not None:
@@ -1046,18 +1102,26 @@ def bench_stores(api: Path, size: int, workdir: Path, names: list[str], keep_fil
             nat = Native(n, t, f, tag, workdir)
             for e in nat.run(nat.glance_cleanup):
                 notes.append(f"{n}: removing glance's container: {e}")
+        if "rgw" in todo:
+            err = rgw_gc(t["GLANCE_TEST_CEPH_CONF"])
+            if err:
+                notes.append(f"rgw: radosgw-admin gc process: {err}")
         if not keep_file:
             f.unlink(missing_ok=True)
 
     rate = lambda x: mib / x["secs"]  # noqa: E731
     rows, cpu_rows = [], []
+    cores = os.cpu_count() or 1
     for n in names:
         r = results.get(n)
         if n in failed or r is None:
+            skipped = failed.get(n, "").startswith("skipped")
             rows.append([n, "-", "-", "-", "-", "-", "-", "-",
+                         "skipped (see note)" if skipped else
                          "glance-api refused the backend (see note)" if n in failed else "not run"])
             if n in failed:
-                notes.insert(0, f"{n}: glance-api did not start with backend {STORES[n][0]}: {failed[n]}")
+                notes.insert(0, f"{n}: {failed[n]}" if skipped else
+                             f"{n}: glance-api did not start with backend {STORES[n][0]}: {failed[n]}")
             continue
         if "n_down" not in r:
             g = lambda k: f"{rate(r[k]):,.0f}" if k in r else "-"  # noqa: E731
@@ -1070,20 +1134,28 @@ def bench_stores(api: Path, size: int, workdir: Path, names: list[str], keep_fil
                      f"{peaks.get(n, 0) / 1024:.0f}", r["tool"] + ("" if r["hash_ok"] else "; HASH/SIZE MISMATCH")])
         for d in ("up", "down"):
             g, nt = r[f"g_{d}"], r[f"n_{d}"]
+            floor = (g["glance"] + g["server"] + g["tool"]) / cores
+            if d == "up":  # one thread hashes every byte with sha512, however many cores there are
+                floor = max(floor, t_sha)
             cpu_rows.append([n, d, f"{g['secs']:.2f}", f"{g['glance']:.2f}", f"{g['server']:.2f}", f"{g['tool']:.2f}",
-                             f"{g['others']:.2f}", f"{nt['secs']:.2f}", f"{nt['tool']:.2f}", f"{nt['server']:.2f}",
-                             f"{nt['others']:.2f}", f"{r.get('startup', 0):.2f}"])
+                             f"{g['others']:.2f}", f"{floor:.2f}", f"{nt['secs'] / floor:.2f}" if floor else "-",
+                             f"{nt['secs']:.2f}", f"{nt['tool']:.2f}", f"{nt['server']:.2f}", f"{nt['others']:.2f}",
+                             f"{r.get('startup', 0):.2f}"])
     out = [f"Store backends, {mib:,.0f} MiB file, one run (server: {api}; glance = curl PUT/GET /v2/images/{{id}}/file "
            f"with X-Image-Meta-Store)",
            table(rows, ["store", "glance up MiB/s", "native up MiB/s", "ratio", "glance down MiB/s",
                         "native down MiB/s", "ratio", "glance-api peak RSS MiB", "native tool"]),
            f"glance-api RSS: idle {rss['idle'] / 1024:.1f} MiB, VmHWM at the end {hwm / 1024:.1f} MiB "
            f"(peak RSS column: VmRSS sampled every 20 ms during that store's upload and download)",
-           f"Where the time goes: seconds and CPU-seconds per transfer ({os.cpu_count()} cores; server = the storage "
+           f"Where the time goes: seconds and CPU-seconds per transfer ({cores} cores; server = the storage "
            "server's processes, curl = glance's client, others = every other process on the machine meanwhile, "
-           "i.e. other jobs; tool start = the native tool doing nothing, included in its time)",
+           "i.e. other jobs; CPU floor = (glance-api + server + curl CPU) / cores, for uploads at least the "
+           f"time of sha512sum FILE ({t_sha:.2f} s): the least time the glance transfer could take on these cores; "
+           "ratio cap = native s / CPU floor, the best ratio this machine "
+           "allows; tool start = the native tool doing nothing, included in its time)",
            table(cpu_rows, ["store", "dir", "glance s", "glance-api CPU", "server CPU", "curl CPU", "others CPU",
-                            "native s", "tool CPU", "server CPU", "others CPU", "tool start s"])]
+                            "CPU floor s", "ratio cap", "native s", "tool CPU", "server CPU", "others CPU",
+                            "tool start s"])]
     out += [f"note: {x}" for x in notes]
     return "\n".join(out)
 
@@ -1117,6 +1189,9 @@ def main() -> None:
     ap.add_argument("--no-build", action="store_true", help="use the release binaries as they are")
     ap.add_argument("--stores", default="file,rgw,s3s,swift,rbd,gridfs,vmware",
                     help=f"stores for `stores` (default: all of {','.join(STORES)}; file is the reference)")
+    ap.add_argument("--idle-wait", type=float, default=120.0,
+                    help="stores: before each store, wait up to this many seconds for the machine to be idle "
+                         "(0: do not wait)")
     a = ap.parse_args()
     for tool in ("curl", "sha512sum", "cat"):
         if not shutil.which(tool):
@@ -1134,7 +1209,7 @@ def main() -> None:
             if unknown:
                 sys.exit(f"unknown store(s) {', '.join(unknown)} (known: {', '.join(STORES)})")
             api = build_stores(a.no_build, workdir)
-            reports.append(bench_stores(api, a.size, workdir, names, a.keep_file))
+            reports.append(bench_stores(api, a.size, workdir, names, a.keep_file, a.idle_wait))
             print(reports[-1], flush=True)
         if a.what in ("data", "all"):
             reports.append(bench_data(api, a.size, workdir, a.keep_file))
