@@ -9,6 +9,8 @@
 //! (a negative errno) comes back as an [`io::Error`] with that OS error code.
 #![allow(unsafe_code)]
 
+use bytes::Bytes;
+use std::collections::VecDeque;
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
 use std::io;
 use std::ptr;
@@ -20,6 +22,10 @@ type RadosT = *mut c_void;
 type IoCtxT = *mut c_void;
 /// `rbd_image_t`.
 type ImageT = *mut c_void;
+/// `rbd_completion_t`.
+type CompletionT = *mut c_void;
+/// `rbd_callback_t`.
+type CallbackT = Option<unsafe extern "C" fn(CompletionT, *mut c_void)>;
 
 /// `RBD_FEATURE_LAYERING`: the image's snapshots can be cloned.
 pub(crate) const FEATURE_LAYERING: u64 = 1;
@@ -65,7 +71,23 @@ unsafe extern "C" {
     fn rbd_get_size(image: ImageT, size: *mut u64) -> c_int;
     fn rbd_resize(image: ImageT, size: u64) -> c_int;
     fn rbd_read(image: ImageT, ofs: u64, len: usize, buf: *mut c_char) -> isize;
-    fn rbd_write(image: ImageT, ofs: u64, len: usize, buf: *const c_char) -> isize;
+    fn rbd_aio_create_completion(
+        cb_arg: *mut c_void,
+        complete_cb: CallbackT,
+        c: *mut CompletionT,
+    ) -> c_int;
+    fn rbd_aio_write(
+        image: ImageT,
+        off: u64,
+        len: usize,
+        buf: *const c_char,
+        c: CompletionT,
+    ) -> c_int;
+    fn rbd_aio_read(image: ImageT, off: u64, len: usize, buf: *mut c_char, c: CompletionT)
+    -> c_int;
+    fn rbd_aio_wait_for_complete(c: CompletionT) -> c_int;
+    fn rbd_aio_get_return_value(c: CompletionT) -> isize;
+    fn rbd_aio_release(c: CompletionT);
     fn rbd_snap_create(image: ImageT, name: *const c_char) -> c_int;
     fn rbd_snap_protect(image: ImageT, name: *const c_char) -> c_int;
     fn rbd_snap_unprotect(image: ImageT, name: *const c_char) -> c_int;
@@ -201,6 +223,7 @@ impl IoCtx {
         check(unsafe { rbd_open(self.raw, name.as_ptr(), &mut raw, ptr::null()) })?;
         Ok(Image {
             raw,
+            in_flight: VecDeque::new(),
             _ioctx: Arc::clone(self),
         })
     }
@@ -220,6 +243,7 @@ impl IoCtx {
         check(unsafe { rbd_open_read_only(self.raw, name.as_ptr(), &mut raw, snap_ptr) })?;
         Ok(Image {
             raw,
+            in_flight: VecDeque::new(),
             _ioctx: Arc::clone(self),
         })
     }
@@ -234,13 +258,79 @@ impl Drop for IoCtx {
 }
 
 /// An open RBD image, closed on drop. Used from one thread at a time.
+///
+/// Asynchronous reads and writes ([`Image::aio_read`], [`Image::aio_write`])
+/// are queued in the image itself: each queued operation owns its buffer
+/// and its completion until [`Image::aio_wait_oldest`] has waited for it, so
+/// librbd never sees a freed buffer. Dropping the image waits for every
+/// queued operation before closing it.
 pub(crate) struct Image {
     raw: ImageT,
+    in_flight: VecDeque<Aio>,
     _ioctx: Arc<IoCtx>,
 }
 
-// SAFETY: an image handle is not tied to the thread that opened it; `Image`
-// is not `Sync`, so it is used by one thread at a time.
+/// One asynchronous operation librbd may still be working on.
+struct Aio {
+    completion: CompletionT,
+    offset: u64,
+    buf: AioBuf,
+}
+
+/// The buffer of an asynchronous operation. Its heap memory does not move
+/// while the operation is queued: a `Bytes` is never mutated, and a `Vec`
+/// is never grown or shrunk until it is handed back.
+pub(crate) enum AioBuf {
+    /// The data of a write.
+    Write(#[expect(dead_code, reason = "only kept alive for librbd")] Bytes),
+    /// The destination of a read.
+    Read(Vec<u8>),
+}
+
+/// A finished asynchronous operation.
+pub(crate) struct AioDone {
+    /// Where it started in the image.
+    pub(crate) offset: u64,
+    /// librbd's result: the bytes read (for a read).
+    pub(crate) result: io::Result<usize>,
+    /// The buffer, handed back.
+    pub(crate) buf: AioBuf,
+}
+
+impl Aio {
+    /// Waits for librbd to finish with the operation, then releases its
+    /// completion and hands back the buffer.
+    fn wait(self) -> AioDone {
+        // SAFETY: the completion came from `rbd_aio_create_completion` and
+        // was passed to a successful `rbd_aio_*` call; waiting on it is
+        // always allowed before it is released.
+        unsafe { rbd_aio_wait_for_complete(self.completion) };
+        // SAFETY: as above; the operation is complete.
+        let ret = unsafe { rbd_aio_get_return_value(self.completion) };
+        // SAFETY: the operation is complete, so librbd no longer uses the
+        // completion or the buffer; it is released exactly once (`self` is
+        // consumed).
+        unsafe { rbd_aio_release(self.completion) };
+        AioDone {
+            offset: self.offset,
+            result: check_len(ret),
+            buf: self.buf,
+        }
+    }
+}
+
+/// A new completion without a callback (waited for with
+/// `rbd_aio_wait_for_complete`).
+fn new_completion() -> io::Result<CompletionT> {
+    let mut completion = ptr::null_mut();
+    // SAFETY: valid out pointer; no callback, so the argument is unused.
+    check(unsafe { rbd_aio_create_completion(ptr::null_mut(), None, &mut completion) })?;
+    Ok(completion)
+}
+
+// SAFETY: an image handle and its completions are not tied to the thread
+// that made them, and the queued buffers (`Bytes`, `Vec<u8>`) are `Send`;
+// `Image` is not `Sync`, so it is used by one thread at a time.
 unsafe impl Send for Image {}
 
 impl Image {
@@ -265,11 +355,73 @@ impl Image {
         check_len(n)
     }
 
-    /// Writes `buf` at `offset` (inside the image); returns the bytes written.
-    pub(crate) fn write(&mut self, offset: u64, buf: &[u8]) -> io::Result<usize> {
-        // SAFETY: open image; `buf` is readable for the length passed.
-        let n = unsafe { rbd_write(self.raw, offset, buf.len(), buf.as_ptr().cast()) };
-        check_len(n)
+    /// Starts writing `data` at `offset` (inside the image) and queues the
+    /// operation; [`Image::aio_wait_oldest`] gives its outcome. On an
+    /// immediate error nothing is queued.
+    pub(crate) fn aio_write(&mut self, offset: u64, data: Bytes) -> io::Result<()> {
+        let completion = new_completion()?;
+        // SAFETY: open image; `data` is readable for the length passed and
+        // is kept (unmoved, unmodified) in the queue until the completion
+        // has been waited for; the completion is fresh.
+        let ret = unsafe {
+            rbd_aio_write(
+                self.raw,
+                offset,
+                data.len(),
+                data.as_ptr().cast(),
+                completion,
+            )
+        };
+        self.queue(completion, ret, offset, AioBuf::Write(data))
+    }
+
+    /// Starts reading `len` bytes at `offset` into a new buffer and queues
+    /// the operation; [`Image::aio_wait_oldest`] gives the data. On an
+    /// immediate error nothing is queued.
+    pub(crate) fn aio_read(&mut self, offset: u64, len: usize) -> io::Result<()> {
+        // Zeroed by the allocator (fresh pages for large chunks).
+        let mut buf = vec![0u8; len];
+        let completion = new_completion()?;
+        // SAFETY: open image; `buf` is writable for the length passed and
+        // its heap memory is kept (unmoved, not resized) in the queue until
+        // the completion has been waited for; the completion is fresh.
+        let ret =
+            unsafe { rbd_aio_read(self.raw, offset, len, buf.as_mut_ptr().cast(), completion) };
+        self.queue(completion, ret, offset, AioBuf::Read(buf))
+    }
+
+    /// Queues a started operation, or releases its completion if librbd
+    /// refused it.
+    fn queue(
+        &mut self,
+        completion: CompletionT,
+        ret: c_int,
+        offset: u64,
+        buf: AioBuf,
+    ) -> io::Result<()> {
+        if let Err(e) = check(ret) {
+            // SAFETY: librbd refused the operation, so it never took the
+            // completion (or the buffer); released once, here.
+            unsafe { rbd_aio_release(completion) };
+            return Err(e);
+        }
+        self.in_flight.push_back(Aio {
+            completion,
+            offset,
+            buf,
+        });
+        Ok(())
+    }
+
+    /// How many asynchronous operations are queued.
+    pub(crate) fn in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    /// Waits for the oldest queued operation and returns its outcome, or
+    /// `None` if none is queued.
+    pub(crate) fn aio_wait_oldest(&mut self) -> Option<AioDone> {
+        self.in_flight.pop_front().map(Aio::wait)
     }
 
     /// Creates a snapshot of the head.
@@ -304,8 +456,12 @@ impl Image {
 
 impl Drop for Image {
     fn drop(&mut self) {
-        // SAFETY: the image came from `rbd_open*` and is closed once. A
-        // close error leaves nothing to release.
+        // Every queued operation must finish before its buffer is freed and
+        // the image closed; outcomes nobody asked for are dropped.
+        while self.aio_wait_oldest().is_some() {}
+        // SAFETY: the image came from `rbd_open*` and is closed once, with
+        // no asynchronous operation left on it. A close error leaves
+        // nothing to release.
         unsafe { rbd_close(self.raw) };
     }
 }

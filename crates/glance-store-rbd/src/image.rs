@@ -1,6 +1,7 @@
-//! Work on one RBD image: filling a new image chunk by chunk, reading a
-//! span of one, and removing one with its snapshot. Every call blocks on the
-//! cluster; callers run them on blocking threads. Errors keep librbd's errno
+//! Work on one RBD image: filling a new image chunk by chunk (with up to
+//! [`DEPTH`] asynchronous writes in flight), reading a span of one, and
+//! removing one with its snapshot. Every call blocks on the cluster;
+//! callers run them on blocking threads. Errors keep librbd's errno
 //! kind and say what was being done.
 
 use crate::error::context;
@@ -11,6 +12,9 @@ use std::sync::Arc;
 
 /// The most an image of unknown size grows by at once (upstream's cap).
 const MAX_GROWTH: u64 = 8 << 30;
+
+/// How many chunk reads or writes one transfer keeps in flight.
+pub(crate) const DEPTH: usize = 4;
 
 /// How a new image is laid out.
 #[derive(Debug, Clone, Copy)]
@@ -62,39 +66,47 @@ impl NewImage {
 
     /// Appends `chunk`, first growing the image if it would not fit: by the
     /// step, doubling each time up to [`MAX_GROWTH`], so large uploads of
-    /// unknown size resize rarely.
-    pub(crate) fn append(&mut self, chunk: &[u8]) -> io::Result<()> {
+    /// unknown size resize rarely. The write is asynchronous: up to
+    /// [`DEPTH`] are in flight, and this waits for the oldest before
+    /// returning with that many, so an error may surface on a later call
+    /// (or in [`NewImage::finish`]).
+    pub(crate) fn append(&mut self, chunk: Bytes) -> io::Result<()> {
         let end = self.written + chunk.len() as u64;
         if end > self.allocated {
             let size = end.max(self.allocated + self.step);
             self.resize(size)?;
             self.step = (self.step * 2).min(MAX_GROWTH);
         }
-        if !(self.thin && is_zero(chunk)) {
-            let mut offset = self.written;
-            let mut rest = chunk;
-            while !rest.is_empty() {
-                let n = self
-                    .image
-                    .write(offset, rest)
-                    .map_err(context(format_args!("writing image {}", self.name)))?;
-                if n == 0 {
-                    return Err(io::Error::new(
-                        io::ErrorKind::WriteZero,
-                        format!("writing image {}: nothing written", self.name),
-                    ));
-                }
-                offset += n as u64;
-                rest = &rest[n..];
-            }
+        if !(chunk.is_empty() || self.thin && is_zero(&chunk)) {
+            self.image
+                .aio_write(self.written, chunk)
+                .map_err(context(format_args!("writing image {}", self.name)))?;
         }
         self.written = end;
+        while self.image.in_flight() >= DEPTH {
+            self.wait_oldest()?;
+        }
         Ok(())
+    }
+
+    /// Waits for the oldest write in flight, if any; its error, if it failed.
+    fn wait_oldest(&mut self) -> io::Result<()> {
+        let Some(done) = self.image.aio_wait_oldest() else {
+            return Ok(());
+        };
+        let offset = done.offset;
+        done.result.map(drop).map_err(context(format_args!(
+            "writing image {} at {offset}",
+            self.name
+        )))
     }
 
     /// Sets the size to the bytes written, then creates and protects
     /// `snapshot`. Returns the size.
     pub(crate) fn finish(mut self, snapshot: &str) -> io::Result<u64> {
+        while self.image.in_flight() > 0 {
+            self.wait_oldest()?;
+        }
         if self.allocated != self.written {
             self.resize(self.written)?;
         }

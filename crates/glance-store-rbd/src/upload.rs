@@ -1,7 +1,9 @@
 //! `put`: the async side gathers the source into chunk-size blocks (as
 //! upstream writes) and passes them through a one-slot channel to a blocking
-//! writer thread, which creates the image, writes it, fixes its size and
-//! snapshots it. Memory is at most three blocks whatever the image size.
+//! writer thread, which creates the image, writes it (up to
+//! [`image::DEPTH`] asynchronous writes in flight), fixes its size and
+//! snapshots it. Memory is at most `DEPTH + 2` blocks whatever the image
+//! size: those in flight, one in the channel and one being gathered.
 //!
 //! The writer owns the image from creation to the end and removes it on any
 //! failure: a librbd error, the source failing or the `put` future being
@@ -116,7 +118,8 @@ fn write(job: Job, mut rx: mpsc::Receiver<Feed>, done: oneshot::Sender<Result<u6
 }
 
 /// Writes every block into `image` until [`Feed::End`], then finishes it.
-/// The image is closed when this returns.
+/// The image is closed when this returns, after every write in flight has
+/// completed (also on error).
 fn fill(
     mut image: NewImage,
     rx: &mut mpsc::Receiver<Feed>,
@@ -124,7 +127,7 @@ fn fill(
 ) -> Result<u64, StoreError> {
     loop {
         match rx.blocking_recv() {
-            Some(Feed::Block(block)) => image.append(&block).map_err(store_error)?,
+            Some(Feed::Block(block)) => image.append(block).map_err(store_error)?,
             Some(Feed::End) => return image.finish(snapshot).map_err(store_error),
             None => {
                 return Err(StoreError::Io(io::Error::new(

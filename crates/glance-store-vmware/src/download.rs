@@ -1,6 +1,7 @@
 //! Reading datastore files: a streamed `GET` on the `/folder` URL, ranges
 //! through the `Range` header, sizes from a `HEAD`.
 
+use crate::chunks::Coalesce;
 use crate::location::Location;
 use crate::store::{Inner, status_error};
 use futures::{StreamExt, TryStreamExt};
@@ -78,9 +79,10 @@ pub(crate) async fn size(inner: &Inner, location: &Location) -> Result<u64, Stor
     }
 }
 
-/// The body of `response` as a stream.
+/// The body of `response` as a stream, in chunks of at least 256 KiB
+/// rather than one per TLS record.
 fn body(response: Response) -> ByteStream {
-    response.bytes_stream().map_err(io::Error::other).boxed()
+    Coalesce::new(response.bytes_stream().map_err(io::Error::other).boxed()).boxed()
 }
 
 /// The `Content-Range` of `response`; all `None` if absent or malformed.
