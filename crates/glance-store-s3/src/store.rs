@@ -194,7 +194,7 @@ impl Store for S3Store {
     async fn get(&self, url: &str, range: Option<ByteRange>) -> Result<ByteStream, StoreError> {
         let location = self.locate(url)?;
         let creds = location.credentials_or(&self.credentials);
-        download::download(&self.client, &creds, url, &location.key, range).await
+        download::download(&self.client, &creds, self.upload, url, &location.key, range).await
     }
 
     /// A `HEAD` on the object: its `Content-Length`.

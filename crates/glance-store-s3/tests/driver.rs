@@ -9,7 +9,7 @@ use common::{Fixture, Server, rgw, s3s};
 use futures::{SinkExt, StreamExt};
 use glance_config::ConfigFile;
 use glance_store::conformance::{chunked, failing, get_all, new_id, pattern};
-use glance_store::{Store, StoreError, StoredObject};
+use glance_store::{ByteRange, Store, StoreError, StoredObject};
 use glance_store_s3::S3Store;
 use std::io;
 use std::sync::Arc;
@@ -333,4 +333,72 @@ async fn config_errors_name_section_and_key() {
     // Options of another section do not count.
     let message = error(&server.ini("images", "").replace("[test]", "[other]")).await;
     assert!(message.contains("[test] s3_store_host"), "{message}");
+}
+
+#[tokio::test]
+async fn large_objects_are_read_in_ranges_intact() {
+    // 5 MiB chunks, 2 and 4 (10 capped) ranges in flight.
+    let settings = [
+        SMALL_PARTS.to_owned(),
+        "s3_store_large_object_chunk_size = 5\ns3_store_thread_pools = 10".to_owned(),
+    ];
+    for server in [rgw(), s3s()] {
+        for extra in &settings {
+            let fixture = Fixture::new(&server, extra).await;
+            let sent = pattern(6, 3 * 5 * MIB + 1234);
+            let len = sent.len() as u64;
+            let stored = fixture
+                .put(&new_id(), chunked(&sent), Some(len))
+                .await
+                .unwrap();
+            assert!(
+                get_all(&*fixture, &stored.url, None).await == sent,
+                "{}: whole object corrupt",
+                server.url
+            );
+            let chunk = 5 * MIB as u64;
+            for (start, end) in [
+                (0, len - 1),
+                (1, len + 100),
+                (chunk - 10, 2 * chunk + 10),
+                (chunk - 1, 3 * chunk),
+                (chunk, 3 * chunk - 1),
+                (3, chunk + 2),
+                (chunk, chunk),
+                (3 * chunk, len - 1),
+            ] {
+                let range = ByteRange { start, end };
+                let got = get_all(&*fixture, &stored.url, Some(range)).await;
+                let end = end.min(len - 1) as usize;
+                assert!(
+                    got == sent[start as usize..=end],
+                    "{}: range {start}-{end} corrupt ({} bytes)",
+                    server.url,
+                    got.len()
+                );
+            }
+            let past_end = fixture
+                .get(
+                    &stored.url,
+                    Some(ByteRange {
+                        start: len,
+                        end: len + 10,
+                    }),
+                )
+                .await;
+            assert!(
+                matches!(past_end, Err(StoreError::RangeNotSatisfiable { size }) if size == len),
+                "{}: {}",
+                server.url,
+                glance_store::conformance::show(&past_end)
+            );
+            fixture.delete(&stored.url).await.unwrap();
+            let gone = fixture.get(&stored.url, None).await;
+            assert!(
+                matches!(gone, Err(StoreError::NotFound(_))),
+                "{}",
+                server.url
+            );
+        }
+    }
 }

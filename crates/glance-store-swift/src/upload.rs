@@ -17,9 +17,11 @@ use glance_store::{ByteStream, StoreError};
 use reqwest::header::{CONTENT_LENGTH, ETAG, IF_NONE_MATCH};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::Serialize;
+use std::collections::VecDeque;
 use std::io;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 /// Chunks queued between the source and a request body.
 const QUEUE: usize = 1;
@@ -121,6 +123,11 @@ async fn put_whole(
 
 /// Segments of at most `chunk_size`, then the SLO manifest. Data that ends
 /// up empty is stored as a plain empty object.
+///
+/// The source is read in order, one segment body at a time, but while
+/// segment N+1 streams, segment N's `PUT` may still be waiting for Swift's
+/// answer: at most [`IN_FLIGHT`] segment requests are open at once, and
+/// nothing is buffered beyond each body's small queue.
 async fn put_segmented(
     swift: &Swift,
     target: &Target<'_>,
@@ -128,35 +135,18 @@ async fn put_segmented(
     chunk_size: u64,
     written: &mut Written,
 ) -> Result<u64, StoreError> {
-    let mut segments: Vec<SegmentRef> = Vec::new();
-    let mut total = 0;
-    while !source.at_end().await.map_err(StoreError::SourceFailed)? {
-        let name = format!("{}-{:05}", target.object, segments.len() + 1);
-        let what = format!("uploading segment {}/{name}", target.container);
-        // Refreshed before each segment, so a long upload never streams
-        // with a token about to expire.
-        let session = swift.session().await?;
-        let length = source.remaining().map(|left| left.min(chunk_size));
-        written.add(&name);
-        let piece = Piece {
-            session: &session,
-            container: target.container,
-            name: &name,
-            limit: chunk_size,
-            length,
-            last: false,
-        };
-        let (response, sent) = piece.send(swift, source, &what, |r| r).await?;
-        if response.status() != StatusCode::CREATED {
-            return Err(status(&what, response).await);
+    let mut segments = Segments::default();
+    let result = put_segments(swift, target, source, chunk_size, written, &mut segments).await;
+    let done = match result {
+        Ok(total) => Ok((total, segments.done)),
+        Err(e) => {
+            // What was fully sent may still be stored; wait for it so the
+            // cleanup that follows does not race its creation.
+            segments.abandon().await;
+            Err(e)
         }
-        segments.push(SegmentRef {
-            path: format!("/{}/{name}", target.container),
-            etag: etag(&response),
-            size_bytes: sent,
-        });
-        total += sent;
-    }
+    };
+    let (total, segments) = done?;
     if segments.is_empty() {
         return put_whole(swift, target, source, 0, written).await;
     }
@@ -179,6 +169,157 @@ async fn put_segmented(
         .map_err(|e| transport(&what, &e))?;
     created(response, target, &what, written).await?;
     Ok(total)
+}
+
+/// Segment requests open at once.
+const IN_FLIGHT: usize = 2;
+
+/// Streams every segment; returns the bytes sent, with every segment
+/// answered and listed in `segments.done`.
+async fn put_segments(
+    swift: &Swift,
+    target: &Target<'_>,
+    source: &mut Source,
+    chunk_size: u64,
+    written: &mut Written,
+    segments: &mut Segments,
+) -> Result<u64, StoreError> {
+    let mut total = 0;
+    let mut count = 0;
+    loop {
+        let at_end = async { source.at_end().await.map_err(StoreError::SourceFailed) };
+        if segments.alongside(at_end).await? {
+            break;
+        }
+        // A slot must be free before the next request opens.
+        segments.settle(IN_FLIGHT - 1).await?;
+        count += 1;
+        let name = format!("{}-{count:05}", target.object);
+        let what = format!("uploading segment {}/{name}", target.container);
+        // Refreshed before each segment, so a long upload never streams
+        // with a token about to expire.
+        let session = segments.alongside(swift.session()).await?;
+        let length = source.remaining().map(|left| left.min(chunk_size));
+        written.add(&name);
+        let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(QUEUE);
+        let mut request = swift
+            .http()
+            .put(session.url(target.container, Some(&name)))
+            .header("X-Auth-Token", &session.token)
+            .body(reqwest::Body::wrap_stream(rx));
+        if let Some(length) = length {
+            request = request.header(CONTENT_LENGTH, length);
+        }
+        segments.in_flight.push_back(InFlight {
+            path: format!("/{}/{name}", target.container),
+            size: None,
+            etag: None,
+            answer: Some(Box::pin(async move {
+                let response = request.send().await.map_err(|e| transport(&what, &e))?;
+                if response.status() != StatusCode::CREATED {
+                    return Err(status(&what, response).await);
+                }
+                Ok(etag(&response))
+            })),
+        });
+        let sent = segments
+            .alongside(feed(source, tx, chunk_size, false))
+            .await?;
+        if let Some(current) = segments.in_flight.back_mut() {
+            current.size = Some(sent);
+        }
+        total += sent;
+    }
+    segments.settle(0).await?;
+    Ok(total)
+}
+
+/// A segment's answer: its unquoted `ETag`.
+type Answer = Pin<Box<dyn Future<Output = Result<Option<String>, StoreError>> + Send>>;
+
+/// A segment whose `PUT` is open.
+struct InFlight {
+    path: String,
+    /// The bytes sent, once its body is complete.
+    size: Option<u64>,
+    /// Swift's `ETag`, once it answered.
+    etag: Option<Option<String>>,
+    /// The answer, until it came.
+    answer: Option<Answer>,
+}
+
+/// The segments of an upload: answered (in order) and still open.
+#[derive(Default)]
+struct Segments {
+    done: Vec<SegmentRef>,
+    in_flight: VecDeque<InFlight>,
+}
+
+impl Segments {
+    /// Polls every open answer, moving finished segments (in order) to
+    /// `done`; the first failure is returned.
+    fn poll_answers(&mut self, cx: &mut Context<'_>) -> Result<(), StoreError> {
+        for segment in &mut self.in_flight {
+            let Some(answer) = &mut segment.answer else {
+                continue;
+            };
+            if let Poll::Ready(answer) = answer.as_mut().poll(cx) {
+                segment.answer = None;
+                segment.etag = Some(answer?);
+            }
+        }
+        while let Some(segment) = self.in_flight.front() {
+            let (Some(size), Some(_)) = (segment.size, &segment.etag) else {
+                break;
+            };
+            let segment = self.in_flight.pop_front().expect("a front segment");
+            self.done.push(SegmentRef {
+                path: segment.path,
+                etag: segment.etag.flatten(),
+                size_bytes: size,
+            });
+        }
+        Ok(())
+    }
+
+    /// Runs `work` while the open requests go on; a failed request ends it.
+    async fn alongside<T>(
+        &mut self,
+        work: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        let mut work = pin!(work);
+        future::poll_fn(|cx| {
+            if let Err(e) = self.poll_answers(cx) {
+                return Poll::Ready(Err(e));
+            }
+            work.as_mut().poll(cx)
+        })
+        .await
+    }
+
+    /// Waits until at most `open` requests are open.
+    async fn settle(&mut self, open: usize) -> Result<(), StoreError> {
+        future::poll_fn(|cx| {
+            self.poll_answers(cx)?;
+            if self.in_flight.len() <= open {
+                Poll::Ready(Ok(()))
+            } else {
+                Poll::Pending
+            }
+        })
+        .await
+    }
+
+    /// The upload failed: a request whose body was cut off is dropped (Swift
+    /// stores nothing of it); one that was sent whole is waited for.
+    async fn abandon(self) {
+        let complete = self
+            .in_flight
+            .into_iter()
+            .filter(|s| s.size.is_some())
+            .filter_map(|s| s.answer);
+        future::join_all(complete).await;
+    }
 }
 
 /// Checks the answer to a `PUT` of the object itself: `201`, or `412`
