@@ -78,6 +78,17 @@ pub fn new_digest(algorithm: &str) -> Option<Box<dyn Digest>> {
     Some(Box::new(d))
 }
 
+/// The digest length in bytes of a `hashing_algorithm` name, taken from the
+/// digest itself (`None` for an unknown name).
+pub fn digest_len(algorithm: &str) -> Option<usize> {
+    new_digest(algorithm).map(|d| d.finish().len())
+}
+
+/// Whether `value` is whole bytes of hex (an even number of hex digits).
+pub fn is_hex(value: &str) -> bool {
+    value.len().is_multiple_of(2) && value.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes

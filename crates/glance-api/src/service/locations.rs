@@ -4,7 +4,7 @@
 //! active.
 
 use super::ImageService;
-use super::hashing::{Hasher, new_digest};
+use super::hashing::{Hasher, digest_len, is_hex, new_digest};
 use crate::error::ApiError;
 use crate::stores::StoreEntry;
 use futures::StreamExt;
@@ -88,28 +88,18 @@ fn validation_data(data: &Map<String, Value>) -> Result<Option<(String, String)>
     if value.len() > 128 {
         return Err(schema_error(format!("'{value}' is too long")));
     }
-    if !value.len().is_multiple_of(2) || !value.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !is_hex(&value) {
         return Err(ApiError::BadRequest(format!(
             "os_hash_value ({value}) is not a valid hexadecimal value"
         )));
     }
-    let want = digest_size(&algo);
+    let want = digest_len(&algo).unwrap_or_default();
     if value.len() / 2 != want {
         return Err(ApiError::BadRequest(format!(
             "os_hash_value: ({value}) is not the correct size for ({algo}) (should be ({want}) bytes)"
         )));
     }
     Ok(Some((algo, value.to_ascii_lowercase())))
-}
-
-/// Digest length in bytes of a validation algorithm.
-fn digest_size(algo: &str) -> usize {
-    match algo {
-        "md5" => 16,
-        "sha1" => 20,
-        "sha256" => 32,
-        _ => 64,
-    }
 }
 
 /// A 400 in upstream's shape for the `location` schema.

@@ -3,6 +3,7 @@
 //! `show_multiple_locations = true`, as upstream.
 
 use super::ImageService;
+use super::hashing::{digest_len, is_hex};
 use crate::error::ApiError;
 use glance_auth::{Action, RequestContext};
 use glance_types::{Image, ImageStatus, Location};
@@ -281,7 +282,12 @@ impl ImageService {
             )));
         }
         let value = get("os_hash_value").unwrap_or_default();
-        check_hex(value, "os_hash_value", hash_len(algo), algo)?;
+        check_hex(
+            value,
+            "os_hash_value",
+            digest_len(algo).unwrap_or_default(),
+            algo,
+        )?;
         Ok(new)
     }
 }
@@ -303,7 +309,7 @@ fn activate(image: &mut Image, validation: Vec<(&'static str, String)>) {
 
 /// 409 unless `value` is hex of `bytes` bytes (upstream's messages).
 fn check_hex(value: &str, key: &str, bytes: usize, algo: &str) -> Result<(), ApiError> {
-    if !value.len().is_multiple_of(2) || !value.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !is_hex(value) {
         return Err(ApiError::Conflict(format!(
             "{key} ({value}) is not a valid hexadecimal value"
         )));
@@ -317,18 +323,6 @@ fn check_hex(value: &str, key: &str, bytes: usize, algo: &str) -> Result<(), Api
         return Err(ApiError::Conflict(detail));
     }
     Ok(())
-}
-
-/// Digest length in bytes of a `hashing_algorithm`.
-fn hash_len(algo: &str) -> usize {
-    match algo {
-        "md5" => 16,
-        "sha1" => 20,
-        "sha224" => 28,
-        "sha256" => 32,
-        "sha384" => 48,
-        _ => 64,
-    }
 }
 
 /// Upstream's 400 for a bad `add` position.
