@@ -13,8 +13,12 @@ Environment:
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
+import hmac
+import json
 import os
+import re
 import pty
 import shutil
 import signal
@@ -23,6 +27,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -486,3 +491,79 @@ def glance_keystone_server(keystone, tmp_path_factory) -> Server:
     )
     with running_server(tmp_path_factory, "", sections=sections, port=keystone.glance_port) as server:
         yield server
+
+
+# Removing what a test created on the shared storage servers (scripts/backends/up), with the standard
+# library only: the interop venv holds the OpenStack clients, not boto or swiftclient.
+
+
+def _http(req: urllib.request.Request) -> tuple[int, bytes, dict]:
+    """Sends `req`; returns status, body and headers, also for an error status."""
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.read(), dict(r.headers)
+    except urllib.error.HTTPError as e:
+        return e.code, e.read(), dict(e.headers)
+
+
+def _s3(method: str, endpoint: str, access: str, secret: str, path: str, query: dict | None = None):
+    """One S3 request with an empty body, signed with AWS Signature V4 (region us-east-1)."""
+    host = urllib.parse.urlsplit(endpoint).netloc
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    payload = hashlib.sha256(b"").hexdigest()
+    headers = {"host": host, "x-amz-content-sha256": payload, "x-amz-date": stamp}
+    signed = ";".join(sorted(headers))
+    quote = lambda text: urllib.parse.quote(text, safe="-_.~")  # noqa: E731
+    canonical_query = "&".join(sorted(f"{quote(k)}={quote(v)}" for k, v in (query or {}).items()))
+    canonical = "\n".join([
+        method, urllib.parse.quote(path, safe="/-_.~"), canonical_query,
+        "".join(f"{k}:{headers[k]}\n" for k in sorted(headers)), signed, payload,
+    ])
+    scope = f"{stamp[:8]}/us-east-1/s3/aws4_request"
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", stamp, scope, hashlib.sha256(canonical.encode()).hexdigest()])
+    key = ("AWS4" + secret).encode()
+    for part in scope.split("/"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    headers["authorization"] = f"AWS4-HMAC-SHA256 Credential={access}/{scope}, SignedHeaders={signed}, Signature={signature}"
+    url = endpoint.rstrip("/") + urllib.parse.quote(path) + ("?" + canonical_query if canonical_query else "")
+    return _http(urllib.request.Request(url, method=method, headers=headers))
+
+
+def remove_s3_bucket(endpoint: str, access: str, secret: str, bucket: str) -> None:
+    """Deletes `bucket` with whatever is left in it (objects, multipart uploads); a missing bucket is fine."""
+    status, body, _ = _s3("GET", endpoint, access, secret, f"/{bucket}", {"list-type": "2"})
+    if status == 404:
+        return
+    assert status == 200, (status, body)
+    for key in re.findall(r"<Key>(.*?)</Key>", body.decode()):
+        _s3("DELETE", endpoint, access, secret, f"/{bucket}/{key}")
+    status, body, _ = _s3("GET", endpoint, access, secret, f"/{bucket}", {"uploads": ""})
+    if status == 200:
+        for upload in body.decode().split("<Upload>")[1:]:
+            key = re.search(r"<Key>(.*?)</Key>", upload).group(1)
+            upload_id = re.search(r"<UploadId>(.*?)</UploadId>", upload).group(1)
+            _s3("DELETE", endpoint, access, secret, f"/{bucket}/{key}", {"uploadId": upload_id})
+    status, body, _ = _s3("DELETE", endpoint, access, secret, f"/{bucket}")
+    assert status in (204, 404), (status, body)
+
+
+def remove_swift_container(auth_url: str, user: str, key: str, container: str) -> None:
+    """Deletes `container` with the objects left in it (tempauth); a missing container is fine."""
+    status, body, headers = _http(urllib.request.Request(auth_url, headers={"X-Auth-User": user, "X-Auth-Key": key}))
+    assert status == 200, (status, body)
+    headers = {k.lower(): v for k, v in headers.items()}
+    token = {"X-Auth-Token": headers["x-auth-token"]}
+    url = f"{headers['x-storage-url']}/{urllib.parse.quote(container)}"
+    for _ in range(20):
+        status, body, _ = _http(urllib.request.Request(f"{url}?format=json", headers=token))
+        if status == 404:
+            return
+        for obj in json.loads(body or b"[]"):
+            _http(urllib.request.Request(f"{url}/{urllib.parse.quote(obj['name'])}", method="DELETE", headers=token))
+        status, body, _ = _http(urllib.request.Request(url, method="DELETE", headers=token))
+        if status in (204, 404):
+            return
+        assert status == 409, (status, body)  # a listing that lags behind: retry
+        time.sleep(0.5)
+    raise AssertionError(f"swift container {container} stays not empty")

@@ -16,7 +16,17 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Cli, digest, glance_cli, openstack_cli, parse_props, parse_table, running_server
+from conftest import (
+    Cli,
+    digest,
+    glance_cli,
+    openstack_cli,
+    parse_props,
+    parse_table,
+    remove_s3_bucket,
+    remove_swift_container,
+    running_server,
+)
 
 
 def env(key: str, default: str) -> str:
@@ -53,8 +63,23 @@ def multistore(tmp_path_factory):
         "auth_strategy = noauth\nshow_multiple_locations = true\nshow_image_direct_url = true\n"
         "enabled_backends = fast:file, obj:s3, objects:swift, ceph:rbd, web:http\n"
     )
-    with running_server(tmp_path_factory, conf, sections(tag)) as server:
-        yield server
+    try:
+        with running_server(tmp_path_factory, conf, sections(tag)) as server:
+            yield server
+    finally:
+        # The bucket and container the stores created, with anything a failed test left in them.
+        remove_s3_bucket(
+            env("GLANCE_TEST_S3_RGW_URL", "http://127.0.0.1:7480"),
+            env("GLANCE_TEST_S3_ACCESS_KEY", "glance"),
+            env("GLANCE_TEST_S3_SECRET_KEY", "glancesecret"),
+            f"interop-{tag}",
+        )
+        remove_swift_container(
+            env("GLANCE_TEST_SWIFT_AUTH_URL", "http://127.0.0.1:8080/auth/v1.0"),
+            env("GLANCE_TEST_SWIFT_USER", "glance:glance"),
+            env("GLANCE_TEST_SWIFT_KEY", "glancepass"),
+            f"interop-{tag}",
+        )
 
 
 @pytest.fixture(scope="module")

@@ -137,6 +137,7 @@ impl From<RegistryError> for ApiError {
             RegistryError::StatusMismatch { expected, actual } => Self::Conflict(format!(
                 "Image status transition from {actual} to {expected} is not allowed"
             )),
+            e @ RegistryError::UpdatedSince { .. } => Self::Conflict(e.to_string()),
             RegistryError::MarkerNotFound(id) => {
                 Self::BadRequest(format!("No image found with ID {id}"))
             }

@@ -1,15 +1,21 @@
-//! The image sweep: recovery after a node died mid-upload.
+//! The image sweep: recovery after a node died mid-upload or mid-import.
 //!
 //! A node that dies while receiving data leaves its image `saving` (its
-//! upload heartbeat, [`crate::service::UPLOAD_HEARTBEAT`], stops refreshing
+//! heartbeat, [`crate::service::UPLOAD_HEARTBEAT`], stops refreshing
 //! `updated_at`) and maybe bytes in a file store: a hidden temp file
 //! (`.upload-*`) or a complete `<datadir>/<image id>` it had not recorded yet.
-//! [`sweep`] returns `saving` images not updated for `older_than` to `queued`
-//! (a compare-and-set, leaving them as a failed upload does) and removes
-//! file-store files that no image needs. Only files not written for
-//! `older_than` are considered, so data of uploads in flight is never
-//! touched: `older_than` must stay well above the heartbeat interval (and
-//! above the clock skew between nodes: `updated_at` is each node's clock).
+//! A node that dies while reading a location added through the location API
+//! leaves its image `importing`, beside data it did not write.
+//! [`sweep`] returns `saving` and `importing` images not updated for
+//! `older_than` to `queued`, leaving them as a failed upload or location
+//! import does (no location, size or hashes), and removes file-store files
+//! that no image needs, never the data at an abandoned import's location.
+//! Each requeue is a compare-and-set on the status and on `updated_at` still
+//! being older than the threshold, so a heartbeat landing after the sweep
+//! listed the image keeps it alive. Only files not written for `older_than`
+//! are considered, so data of uploads in flight is never touched:
+//! `older_than` must stay well above the heartbeat interval (and above the
+//! clock skew between nodes: `updated_at` is each node's clock).
 //!
 //! The [`glance_store::Store`] trait has no listing, so the sweep reads the
 //! file stores' directories itself (names: `<image id>` for data, hidden
@@ -20,8 +26,8 @@ use glance_config::ApiConfig;
 use glance_registry::{Registry, RegistryError};
 use glance_store::{FileStore, Store, StoreError};
 use glance_types::{
-    Filter, FilterValue, Image, ImageStatus, ListQuery, MemberStatusFilter, Scope, SortDir,
-    SortKey, TimeOp, Timestamp, VisibilityFilter,
+    Filter, FilterValue, Image, ImageChanges, ImageStatus, ListQuery, MemberStatusFilter, Scope,
+    SortDir, SortKey, TimeOp, Timestamp, VisibilityFilter,
 };
 use std::collections::HashSet;
 use std::fmt;
@@ -40,14 +46,14 @@ pub const STARTUP_OLDER_THAN: Duration = Duration::from_secs(3600);
 /// Name prefix of the file store's upload temp files.
 const TEMP_PREFIX: &str = ".upload-";
 
-/// Images fetched per page when listing stale uploads.
+/// Images fetched per page when listing stale images.
 const PAGE: u32 = 500;
 
 /// What to sweep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SweepOptions {
-    /// Only `saving` images not updated for this long, and files not
-    /// written for this long, are considered.
+    /// Only `saving` and `importing` images not updated for this long, and
+    /// files not written for this long, are considered.
     pub older_than: Duration,
     /// Report what would be done, change nothing.
     pub dry_run: bool,
@@ -71,6 +77,16 @@ pub enum Finding {
         image_id: String,
         /// When its upload last showed signs of life.
         updated_at: Timestamp,
+    },
+    /// An abandoned `importing` image (a location import) returned to
+    /// `queued` without its location; the data there is left in place.
+    StaleImport {
+        /// The image.
+        image_id: String,
+        /// When its import last showed signs of life.
+        updated_at: Timestamp,
+        /// The URLs of the locations dropped.
+        locations: Vec<String>,
     },
     /// A data file no image needs, removed.
     OrphanData {
@@ -102,6 +118,15 @@ impl Finding {
                 "{requeue} image {image_id} to queued (saving, no upload activity since {})",
                 glance_types::format_timestamp(updated_at)
             ),
+            Self::StaleImport {
+                image_id,
+                updated_at,
+                locations,
+            } => format!(
+                "{requeue} image {image_id} to queued (importing, no location import activity since {}; location {} dropped, its data left in place)",
+                glance_types::format_timestamp(updated_at),
+                locations.join(", ")
+            ),
             Self::OrphanData { url, reason } => {
                 let why = match reason {
                     OrphanReason::NoImage => "no such image, or deleted".to_string(),
@@ -128,11 +153,15 @@ pub struct SweepReport {
 impl fmt::Display for SweepReport {
     /// One line per finding, then a summary line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (mut images, mut data, mut temps) = (0, 0, 0);
+        let (mut images, mut imports, mut data, mut temps) = (0, 0, 0, 0);
         for finding in &self.findings {
             writeln!(f, "{}", finding.describe(self.dry_run))?;
             match finding {
                 Finding::StaleUpload { .. } => images += 1,
+                Finding::StaleImport { .. } => {
+                    images += 1;
+                    imports += 1;
+                }
                 Finding::OrphanData { .. } => data += 1,
                 Finding::TempFile { .. } => temps += 1,
             }
@@ -143,9 +172,14 @@ impl fmt::Display for SweepReport {
             "Returned"
         };
         let verb = if self.dry_run { "remove" } else { "removed" };
+        let of_which = if imports > 0 {
+            format!(" ({imports} abandoned location import(s), their data left in place)")
+        } else {
+            String::new()
+        };
         write!(
             f,
-            "{prefix} {images} image(s) to queued; {verb} {data} orphaned data file(s) and {temps} temp file(s)."
+            "{prefix} {images} image(s) to queued{of_which}; {verb} {data} orphaned data file(s) and {temps} temp file(s)."
         )
     }
 }
@@ -219,9 +253,9 @@ fn is_file_driver(name: &str) -> bool {
     matches!(name, "file" | "filesystem")
 }
 
-/// Sweeps abandoned uploads: see the module documentation. Stale `saving`
-/// images are handled first, so their leftover data counts as orphaned in
-/// the same run.
+/// Sweeps abandoned uploads and location imports: see the module
+/// documentation. Stale images are handled first, so the leftover data of
+/// uploads counts as orphaned in the same run.
 pub async fn sweep(
     registry: &dyn Registry,
     stores: &[FileStore],
@@ -235,35 +269,39 @@ pub async fn sweep(
         .checked_sub(options.older_than)
         .unwrap_or(SystemTime::UNIX_EPOCH);
     let mut findings = Vec::new();
-    for image in stale_uploads(registry, cutoff).await? {
-        if !options.dry_run {
-            match registry.update_image(&image.id, &requeue_changes()).await {
-                Ok(_) => {}
-                // Finished, failed or deleted meanwhile: nothing to recover.
-                Err(RegistryError::StatusMismatch { .. } | RegistryError::NotFound(_)) => continue,
-                Err(e) => return Err(e.into()),
+    // Files at the locations of abandoned imports: not ours to remove.
+    let mut foreign = HashSet::new();
+    for status in [ImageStatus::Saving, ImageStatus::Importing] {
+        for image in stale_images(registry, status, cutoff).await? {
+            let locations: Vec<String> = image.locations.iter().map(|l| l.url.clone()).collect();
+            if status == ImageStatus::Importing {
+                foreign.extend(locations.iter().filter_map(|url| file_path(url)));
             }
-            tracing::warn!(
-                "image {}: upload abandoned (no heartbeat since {}), returned to queued",
-                image.id,
-                glance_types::format_timestamp(&image.updated_at)
-            );
+            if !options.dry_run && !requeue(registry, &image, status, cutoff).await? {
+                continue;
+            }
+            findings.push(match status {
+                ImageStatus::Importing => Finding::StaleImport {
+                    image_id: image.id,
+                    updated_at: image.updated_at,
+                    locations,
+                },
+                _ => Finding::StaleUpload {
+                    image_id: image.id,
+                    updated_at: image.updated_at,
+                },
+            });
         }
-        findings.push(Finding::StaleUpload {
-            image_id: image.id,
-            updated_at: image.updated_at,
-        });
     }
+    let judge = Judge {
+        registry,
+        cutoff,
+        file_cutoff,
+        foreign: &foreign,
+        dry_run: options.dry_run,
+    };
     for store in stores {
-        sweep_store(
-            registry,
-            store,
-            cutoff,
-            file_cutoff,
-            options.dry_run,
-            &mut findings,
-        )
-        .await?;
+        sweep_store(&judge, store, &mut findings).await?;
     }
     Ok(SweepReport {
         dry_run: options.dry_run,
@@ -271,19 +309,60 @@ pub async fn sweep(
     })
 }
 
-/// Every `saving` image (of any project, hidden or not) last updated before `cutoff`.
-async fn stale_uploads(
+/// Returns a stale image in `status` to `queued` as a failed upload or
+/// location import leaves it, unless it changed since the sweep listed it:
+/// the compare-and-set also requires `updated_at` still before `cutoff`, so
+/// a heartbeat that landed meanwhile wins. `false` if the image changed.
+async fn requeue(
     registry: &dyn Registry,
+    image: &Image,
+    status: ImageStatus,
+    cutoff: Timestamp,
+) -> Result<bool, RegistryError> {
+    let changes = ImageChanges {
+        expect_updated_before: Some(cutoff),
+        ..requeue_changes(status)
+    };
+    match registry.update_image(&image.id, &changes).await {
+        Ok(_) => {}
+        // Finished, failed, deleted or alive again meanwhile: nothing to recover.
+        Err(
+            RegistryError::StatusMismatch { .. }
+            | RegistryError::UpdatedSince { .. }
+            | RegistryError::NotFound(_),
+        ) => return Ok(false),
+        Err(e) => return Err(e),
+    }
+    let what = match status {
+        ImageStatus::Importing => "location import",
+        _ => "upload",
+    };
+    tracing::warn!(
+        "image {}: {what} abandoned (no heartbeat since {}), returned to queued",
+        image.id,
+        glance_types::format_timestamp(&image.updated_at)
+    );
+    Ok(true)
+}
+
+/// The file a `file://` location URL names, resolved (symbolic links,
+/// `..`) so that it compares with the files of a store directory; `None`
+/// for other URLs and for files that do not exist.
+fn file_path(url: &str) -> Option<PathBuf> {
+    std::fs::canonicalize(url.strip_prefix("file://")?).ok()
+}
+
+/// Every image in `status` (of any project, hidden or not) last updated before `cutoff`.
+async fn stale_images(
+    registry: &dyn Registry,
+    status: ImageStatus,
     cutoff: Timestamp,
 ) -> Result<Vec<Image>, RegistryError> {
     let mut query = ListQuery::new(Scope::Admin(None), PAGE);
     query.visibility = Some(VisibilityFilter::All);
     query.member_status = MemberStatusFilter::All;
     query.filters = vec![
-        Filter::Column(
-            "status",
-            FilterValue::Eq(ImageStatus::Saving.as_str().into()),
-        ),
+        Filter::Column("status", FilterValue::Eq(status.as_str().into())),
         Filter::UpdatedAt(TimeOp::Lt, cutoff),
     ];
     query.sort = vec![(SortKey::Id, SortDir::Asc)];
@@ -308,15 +387,27 @@ async fn stale_uploads(
     }
 }
 
+/// What judging a store file needs.
+struct Judge<'a> {
+    /// The registry.
+    registry: &'a dyn Registry,
+    /// Images not updated since are abandoned.
+    cutoff: Timestamp,
+    /// Files not modified since are candidates.
+    file_cutoff: SystemTime,
+    /// Resolved paths never removed (data at abandoned imports' locations).
+    foreign: &'a HashSet<PathBuf>,
+    /// Report only.
+    dry_run: bool,
+}
+
 /// Removes one file store's abandoned temp files and orphaned data.
 async fn sweep_store(
-    registry: &dyn Registry,
+    judge: &Judge<'_>,
     store: &FileStore,
-    cutoff: Timestamp,
-    file_cutoff: SystemTime,
-    dry_run: bool,
     findings: &mut Vec<Finding>,
 ) -> Result<(), SweepError> {
+    let dry_run = judge.dry_run;
     let dir = store.datadir();
     let read_error = |source| SweepError::Directory {
         dir: dir.to_path_buf(),
@@ -328,7 +419,7 @@ async fn sweep_store(
             continue;
         };
         let path = entry.path();
-        let Some(meta) = old_file(&path, file_cutoff).await else {
+        let Some(meta) = old_file(&path, judge.file_cutoff).await else {
             continue;
         };
         if name.starts_with(TEMP_PREFIX) {
@@ -345,7 +436,14 @@ async fn sweep_store(
         if !store.handles(&url) {
             continue;
         }
-        let Some(reason) = orphan_reason(registry, &name, cutoff).await? else {
+        if !judge.foreign.is_empty()
+            && tokio::fs::canonicalize(&path)
+                .await
+                .is_ok_and(|p| judge.foreign.contains(&p))
+        {
+            continue;
+        }
+        let Some(reason) = orphan_reason(judge.registry, &name, judge.cutoff).await? else {
             continue;
         };
         if !dry_run {

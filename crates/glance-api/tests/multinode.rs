@@ -6,68 +6,21 @@
 //! `postgresql://postgres@127.0.0.1:5432/test` (unreachable fails the test: CI provides one).
 
 use glance_config::ApiConfig;
+use glance_test_support::db::PgSchema;
 use md5::Digest as _;
 use reqwest::{Client, Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
-use sqlx::postgres::PgPoolOptions;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use tokio::sync::Barrier;
 
-const DEFAULT_URL: &str = "postgresql://postgres@127.0.0.1:5432/test";
 /// Concurrent clients.
 const CLIENTS: usize = 32;
 /// Images they fight over.
 const IMAGES: usize = 12;
 /// The project owning the images.
 const PROJECT: &str = "p1";
-
-fn base_url() -> String {
-    std::env::var("GLANCE_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_URL.to_string())
-}
-
-/// A fresh PostgreSQL schema, dropped by [`Schema::drop_schema`].
-struct Schema {
-    admin: sqlx::PgPool,
-    name: String,
-}
-
-impl Schema {
-    async fn create() -> Self {
-        let url = base_url();
-        let sqlx_url = match url.split_once("://") {
-            Some((_, rest)) => format!("postgres://{rest}"),
-            None => url.clone(),
-        };
-        let admin = PgPoolOptions::new()
-            .max_connections(1)
-            .connect(&sqlx_url)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL at {url} must be reachable: {e}"));
-        let name = format!("glance_multinode_{}", uuid::Uuid::new_v4().simple());
-        sqlx::query(&format!("CREATE SCHEMA {name}"))
-            .execute(&admin)
-            .await
-            .expect("create schema");
-        Self { admin, name }
-    }
-
-    /// The `[database] connection` of a node using this schema.
-    fn connection(&self) -> String {
-        let url = base_url();
-        let sep = if url.contains('?') { '&' } else { '?' };
-        format!("{url}{sep}schema={}", self.name)
-    }
-
-    async fn drop_schema(self) {
-        sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.name))
-            .execute(&self.admin)
-            .await
-            .expect("drop schema");
-        self.admin.close().await;
-    }
-}
 
 /// The configuration of node `n`: no-auth, the shared schema and store.
 fn node_config(root: &Path, n: usize, connection: &str, store: &Path) -> ApiConfig {
@@ -89,14 +42,7 @@ fn node_config(root: &Path, n: usize, connection: &str, store: &Path) -> ApiConf
 /// Builds a node with the composition root and serves it on loopback.
 async fn serve(config: ApiConfig) -> String {
     let state = glance_api::startup::build(&config).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        axum::serve(listener, glance_api::router(state))
-            .await
-            .unwrap()
-    });
-    base
+    glance_test_support::http::serve(glance_api::router(state)).await
 }
 
 /// Both nodes and a client.
@@ -233,14 +179,14 @@ fn hex(bytes: &[u8]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_nodes_race_on_the_same_images() {
-    let schema = Schema::create().await;
+    let schema = PgSchema::create("glance_multinode").await;
     let root = tempfile::tempdir().unwrap();
     let store = root.path().join("shared-images");
-    let connection = schema.connection();
+    let connection = schema.url();
     // One after the other: two nodes migrating a fresh PostgreSQL schema at
     // the same moment can collide on `CREATE TABLE IF NOT EXISTS`.
-    let a = serve(node_config(root.path(), 0, &connection, &store)).await;
-    let b = serve(node_config(root.path(), 1, &connection, &store)).await;
+    let a = serve(node_config(root.path(), 0, connection, &store)).await;
+    let b = serve(node_config(root.path(), 1, connection, &store)).await;
     let c = Arc::new(Cluster {
         nodes: [a, b],
         client: Client::new(),
@@ -366,5 +312,4 @@ async fn two_nodes_race_on_the_same_images() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(files, active);
-    schema.drop_schema().await;
 }

@@ -6,9 +6,12 @@
 //! next location; the location API over the read-only http store.
 
 use axum::Router;
-use glance_config::ApiConfig;
+use glance_config::{ApiConfig, ConfigFile};
 use glance_store::Store;
 use glance_store::conformance::pattern;
+use glance_test_support::cleanup::OnDrop;
+use glance_test_support::http::{json, serve};
+use glance_test_support::{mongo, s3, swift};
 use reqwest::{Client, Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -99,12 +102,62 @@ fn backend_sections(tag: &str) -> Vec<(&'static str, &'static str, String)> {
     backends
 }
 
+/// A guard removing S3 bucket `bucket` from the server at `url` when dropped.
+fn purge_bucket(url: &str, bucket: &str) -> OnDrop {
+    s3::Bucket::new(
+        url,
+        &env("GLANCE_TEST_S3_ACCESS_KEY", "glance"),
+        &env("GLANCE_TEST_S3_SECRET_KEY", "glancesecret"),
+        bucket,
+    )
+    .purge_on_drop()
+}
+
+/// Guards removing what the backends of [`backend_sections`]`(tag)` create
+/// on the servers (buckets, container, database, image directory) when the
+/// test ends, also when it fails; `vsphere` is the vmware backend's section.
+fn remove_on_drop(tag: &str, vsphere: &str) -> Vec<OnDrop> {
+    let vsphere = format!("[vsphere]\n{vsphere}");
+    let vsphere_dir = format!(
+        "vsphere://{}/folder/glance-api-{tag}?dcPath=DC0&dsName=LocalDS_0",
+        env("GLANCE_TEST_VCSIM_HOST", "127.0.0.1:8989")
+    );
+    vec![
+        purge_bucket(
+            &env("GLANCE_TEST_S3_RGW_URL", "http://127.0.0.1:7480"),
+            &format!("glance-api-{tag}"),
+        ),
+        purge_bucket(
+            &env("GLANCE_TEST_S3S_URL", "http://127.0.0.1:8014"),
+            &format!("glance-api-{tag}"),
+        ),
+        swift::purge_on_drop(vec![format!("glance-api-{tag}")]),
+        mongo::drop_on_drop(
+            &env("GLANCE_TEST_MONGODB_URI", "mongodb://127.0.0.1:27018/"),
+            &format!("glance_api_{tag}"),
+        ),
+        // The vmware driver deletes a directory given its folder URL.
+        OnDrop::new(move || async move {
+            let raw = ConfigFile::parse(&vsphere, "vsphere").unwrap();
+            let vsphere = glance_api::drivers::open("vmware", &raw, "vsphere", dir_unused())
+                .await
+                .unwrap();
+            match vsphere.delete(&vsphere_dir).await {
+                Ok(()) | Err(glance_store::StoreError::NotFound(_)) => {}
+                Err(e) => panic!("could not remove {vsphere_dir}: {e}"),
+            }
+        }),
+    ]
+}
+
 /// A glance-api with `fast:file`, `web:http` and every backend above.
 struct Site {
     base: String,
     config: ApiConfig,
     _dir: tempfile::TempDir,
     c: Client,
+    /// Removes what the backends created on the servers.
+    _cleanup: Vec<OnDrop>,
 }
 
 impl Site {
@@ -113,6 +166,8 @@ impl Site {
         let root = dir.path().display();
         let tag = unique();
         let backends = backend_sections(&tag);
+        let vsphere = backends.iter().find(|(id, _, _)| *id == "vsphere").unwrap();
+        let cleanup = remove_on_drop(&tag, &vsphere.2);
         let enabled: Vec<String> = backends
             .iter()
             .map(|(id, driver, _)| format!("{id}:{driver}"))
@@ -128,11 +183,12 @@ impl Site {
         for (id, _, section) in &backends {
             text.push_str(&format!("[{id}]\nweight = 5\n{section}"));
         }
-        Site::with_conf(dir, &text).await
+        Site::with_conf(dir, &text, cleanup).await
     }
 
-    /// A glance-api configured by `text`, written as glance-api.conf in `dir`.
-    async fn with_conf(dir: tempfile::TempDir, text: &str) -> Site {
+    /// A glance-api configured by `text`, written as glance-api.conf in
+    /// `dir`, keeping `cleanup` until it is dropped.
+    async fn with_conf(dir: tempfile::TempDir, text: &str, cleanup: Vec<OnDrop>) -> Site {
         let conf = dir.path().join("glance-api.conf");
         std::fs::write(&conf, text).unwrap();
         let config = ApiConfig::load(&[conf], Vec::<(String, String)>::new()).unwrap();
@@ -142,6 +198,7 @@ impl Site {
             config,
             _dir: dir,
             c: Client::new(),
+            _cleanup: cleanup,
         }
     }
 
@@ -199,13 +256,7 @@ impl Site {
     }
 
     async fn show(&self, id: &str) -> Value {
-        self.req(Method::GET, &format!("/v2/images/{id}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        json(self.req(Method::GET, &format!("/v2/images/{id}"))).await
     }
 
     async fn download(&self, id: &str, range: Option<&str>) -> (StatusCode, Vec<u8>) {
@@ -221,14 +272,7 @@ impl Site {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_store_takes_an_upload_and_serves_it_back() {
     let site = Site::start().await;
-    let listed: Value = site
-        .req(Method::GET, "/v2/info/stores")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = json(site.req(Method::GET, "/v2/info/stores")).await;
     let ids: Vec<&str> = listed["stores"]
         .as_array()
         .unwrap()
@@ -325,14 +369,6 @@ async fn a_copy_is_dropped_per_store_and_downloads_fall_back() {
     site.delete(&id).await;
 }
 
-/// Serves `app` on a fresh loopback port; returns its base URL.
-async fn serve(app: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    base
-}
-
 /// Serves `bytes` at `/image.raw` on a loopback port (a plain web server
 /// for the http store).
 async fn web_server(bytes: Vec<u8>) -> String {
@@ -393,14 +429,7 @@ async fn a_member_adds_an_http_location_and_glance_serves_it() {
 #[tokio::test]
 async fn stores_detail_names_each_driver() {
     let site = Site::start().await;
-    let detail: Value = site
-        .req(Method::GET, "/v2/info/stores/detail")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail = json(site.req(Method::GET, "/v2/info/stores/detail")).await;
     let stores = detail["stores"].as_array().unwrap();
     let find = |id: &str| stores.iter().find(|s| s["id"] == id).unwrap().clone();
     assert_eq!(find("web")["type"], "http");
@@ -488,7 +517,7 @@ async fn an_s3_store_failing_mid_upload_leaves_the_image_queued_and_nothing_stor
              s3_store_create_bucket_on_put = true\ns3_store_large_object_size = 5\n\
              s3_store_large_object_chunk_size = 5\n"
     );
-    let site = Site::with_conf(dir, &text).await;
+    let site = Site::with_conf(dir, &text, vec![purge_bucket(&rgw, &bucket)]).await;
     let data = pattern(5, 13 * 1024 * 1024);
     let id = site.create().await;
     let r = site

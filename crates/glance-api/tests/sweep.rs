@@ -1,17 +1,20 @@
-//! The image sweep: abandoned `saving` images back to `queued`, orphaned
-//! data and temp files removed, live uploads and needed data left alone;
-//! through the library, the start-up sweep, `glance-manage image-sweep`,
-//! and beside a live upload kept fresh by its heartbeat.
+//! The image sweep: abandoned `saving` and `importing` images back to
+//! `queued`, orphaned data and temp files removed, live uploads and imports
+//! and needed data left alone; through the library, the start-up sweep,
+//! `glance-manage image-sweep`, and beside a live upload or location import
+//! kept fresh by its heartbeat.
 
+use async_trait::async_trait;
+use bytes::Bytes;
 use glance_api::service::ImageService;
 use glance_api::settings::Settings;
 use glance_api::stores::{StoreEntry, StoreMap};
-use glance_api::sweep::{Finding, OrphanReason, SweepOptions, startup_sweep, sweep};
+use glance_api::sweep::{Finding, OrphanReason, SweepOptions, SweepReport, startup_sweep, sweep};
 use glance_api::{AppState, router};
 use glance_auth::Policy;
-use glance_registry::{Registry, SqlRegistry};
-use glance_store::FileStore;
-use glance_types::{Image, ImageStatus, Location};
+use glance_registry::{Registry, RegistryError, SqlRegistry};
+use glance_store::{ByteRange, ByteStream, FileStore, Store, StoreError, StoredObject};
+use glance_types::{Image, ImageChanges, ImageStatus, ListQuery, Location, Member, MemberStatus};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -27,6 +30,22 @@ struct Fixture {
 }
 
 impl Fixture {
+    /// A glance-api.conf for `glance-manage` naming this fixture's database
+    /// and file store.
+    fn manage_conf(&self) -> std::path::PathBuf {
+        let conf = self.dir.path().join("glance-api.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "[database]\nconnection = sqlite:///{}\n[glance_store]\nfilesystem_store_datadir = {}\n",
+                self.dir.path().join("glance.sqlite").display(),
+                self.store.datadir().display()
+            ),
+        )
+        .unwrap();
+        conf
+    }
+
     async fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let registry = glance_registry::connect(&format!(
@@ -67,6 +86,25 @@ impl Fixture {
                 metadata: Default::default(),
             }];
         }
+        self.registry.create_image(&image).await.unwrap()
+    }
+
+    /// Stores an `importing` image, last updated `ago`, whose location (as
+    /// the location API records it) is the store file named by its id: the
+    /// worst place for data glance did not write.
+    async fn importing(&self, ago: Duration) -> Image {
+        let mut image = Image::new(
+            uuid::Uuid::new_v4().to_string(),
+            Some("p1".into()),
+            glance_types::now() - chrono::Duration::from_std(ago).unwrap(),
+        );
+        image.status = ImageStatus::Importing;
+        image.disk_format = Some("raw".into());
+        image.container_format = Some("bare".into());
+        image.locations = vec![Location {
+            url: self.url(&image.id),
+            metadata: Default::default(),
+        }];
         self.registry.create_image(&image).await.unwrap()
     }
 
@@ -267,16 +305,7 @@ fn manage(conf: &Path, args: &[&str]) -> (bool, String) {
 #[tokio::test]
 async fn glance_manage_image_sweep() {
     let f = Fixture::new().await;
-    let conf = f.dir.path().join("glance-api.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "[database]\nconnection = sqlite:///{}\n[glance_store]\nfilesystem_store_datadir = {}\n",
-            f.dir.path().join("glance.sqlite").display(),
-            f.store.datadir().display()
-        ),
-    )
-    .unwrap();
+    let conf = f.manage_conf();
     let old = 20 * MINUTE;
     let stale = f.image(ImageStatus::Saving, old).await;
     let data = f.file(&stale.id, old);
@@ -330,16 +359,20 @@ async fn glance_manage_image_sweep() {
     assert!(text.contains("Returned 0 image(s)"), "{text}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn heartbeat_keeps_a_slow_upload_from_being_swept() {
-    let f = Fixture::new().await;
+/// Serves the API over the fixture's registry with its file store (the
+/// default) and a [`SlowSource`], heartbeats every 100 ms; returns the base URL.
+async fn serve(f: &Fixture) -> String {
+    let entry = |id: &str, store: Arc<dyn Store>| StoreEntry {
+        id: id.into(),
+        store,
+        description: None,
+        weight: 0,
+    };
     let stores = StoreMap::single(
-        vec![StoreEntry {
-            id: "file".into(),
-            store: Arc::new(f.store.clone()),
-            description: None,
-            weight: 0,
-        }],
+        vec![
+            entry("file", Arc::new(f.store.clone())),
+            entry("slow", Arc::new(SlowSource)),
+        ],
         "file".into(),
     );
     let registry: Arc<dyn Registry> = f.registry.clone();
@@ -352,6 +385,40 @@ async fn heartbeat_keeps_a_slow_upload_from_being_swept() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router(state)).await.unwrap() });
+    base
+}
+
+/// Watches an image for about 1.8 s while it stays in `status`: each time
+/// a sweep taking one second without an update for abandoned must find
+/// nothing. Returns the distinct `updated_at` values seen.
+async fn watch_heartbeat(
+    f: &Fixture,
+    id: &str,
+    status: ImageStatus,
+) -> std::collections::BTreeSet<glance_types::Timestamp> {
+    let mut beats = std::collections::BTreeSet::new();
+    for _ in 0..12 {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let now = f.registry.get_image(id).await.unwrap();
+        if now.status != status {
+            break;
+        }
+        beats.insert(now.updated_at);
+        // Older than one second means abandoned: the heartbeat says otherwise.
+        let options = SweepOptions {
+            older_than: Duration::from_secs(1),
+            dry_run: false,
+        };
+        let report = sweep(f.registry.as_ref(), &[], &options).await.unwrap();
+        assert!(report.findings.is_empty(), "{report}");
+    }
+    beats
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heartbeat_keeps_a_slow_upload_from_being_swept() {
+    let f = Fixture::new().await;
+    let base = serve(&f).await;
     let image = f.image(ImageStatus::Queued, Duration::ZERO).await;
 
     // A body trickling in for about two seconds.
@@ -367,25 +434,7 @@ async fn heartbeat_keeps_a_slow_upload_from_being_swept() {
         .header("Content-Type", "application/octet-stream")
         .body(reqwest::Body::wrap_stream(chunks))
         .send();
-    let watch = async {
-        let mut beats = std::collections::BTreeSet::new();
-        for _ in 0..12 {
-            tokio::time::sleep(Duration::from_millis(150)).await;
-            let now = f.registry.get_image(&image.id).await.unwrap();
-            if now.status != ImageStatus::Saving {
-                break;
-            }
-            beats.insert(now.updated_at);
-            // Older than one second means abandoned: the heartbeat says otherwise.
-            let options = SweepOptions {
-                older_than: Duration::from_secs(1),
-                dry_run: false,
-            };
-            let report = sweep(f.registry.as_ref(), &[], &options).await.unwrap();
-            assert!(report.findings.is_empty(), "{report}");
-        }
-        beats
-    };
+    let watch = watch_heartbeat(&f, &image.id, ImageStatus::Saving);
     let (response, beats) = tokio::join!(upload, watch);
     assert_eq!(response.unwrap().status(), 204);
     assert!(
@@ -396,4 +445,275 @@ async fn heartbeat_keeps_a_slow_upload_from_being_swept() {
     let done = f.registry.get_image(&image.id).await.unwrap();
     assert_eq!(done.status, ImageStatus::Active);
     assert_eq!(done.size, Some(20_000));
+}
+
+/// A read-only store serving `slow://` locations: 20 chunks of 1000 bytes,
+/// one every 100 ms (a location import that outlasts many heartbeats).
+struct SlowSource;
+
+#[async_trait]
+impl Store for SlowSource {
+    fn driver(&self) -> &'static str {
+        "slow"
+    }
+
+    fn handles(&self, url: &str) -> bool {
+        url.starts_with("slow://")
+    }
+
+    fn read_only(&self) -> bool {
+        true
+    }
+
+    async fn put(
+        &self,
+        _image_id: &str,
+        _data: ByteStream,
+        _size_hint: Option<u64>,
+    ) -> Result<StoredObject, StoreError> {
+        Err(StoreError::ReadOnly("slow"))
+    }
+
+    async fn get(&self, _url: &str, _range: Option<ByteRange>) -> Result<ByteStream, StoreError> {
+        Ok(Box::pin(futures::stream::unfold(0u32, |n| async move {
+            if n == 20 {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            Some((Ok(Bytes::from(vec![7u8; 1000])), n + 1))
+        })))
+    }
+
+    async fn delete(&self, _url: &str) -> Result<(), StoreError> {
+        Err(StoreError::ReadOnly("slow"))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heartbeat_keeps_a_slow_location_import_from_being_swept() {
+    let f = Fixture::new().await;
+    let base = serve(&f).await;
+    let image = f.image(ImageStatus::Queued, Duration::ZERO).await;
+    let response = reqwest::Client::new()
+        .post(format!("{base}/v2/images/{}/locations", image.id))
+        .header("X-Project-Id", "p1")
+        .header("X-User-Id", "u1")
+        .header("X-Roles", "member,reader,service")
+        .json(&serde_json::json!({"url": "slow://data"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202, "{}", response.text().await.unwrap());
+    let beats = watch_heartbeat(&f, &image.id, ImageStatus::Importing).await;
+    assert!(
+        beats.len() >= 5,
+        "updated_at moved only {} times",
+        beats.len()
+    );
+    let mut done = f.registry.get_image(&image.id).await.unwrap();
+    for _ in 0..100 {
+        if done.status != ImageStatus::Importing {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        done = f.registry.get_image(&image.id).await.unwrap();
+    }
+    assert_eq!(done.status, ImageStatus::Active);
+    assert_eq!(done.size, Some(20_000));
+    assert_eq!(done.locations.len(), 1);
+    assert_eq!(done.locations[0].url, "slow://data");
+}
+
+#[tokio::test]
+async fn stale_importing_returns_to_queued_and_its_data_stays() {
+    let f = Fixture::new().await;
+    let old = 20 * MINUTE;
+    let stale = f.importing(old).await;
+    let data = f.file(&stale.id, old);
+    let fresh = f.importing(Duration::ZERO).await;
+    let fresh_data = f.file(&fresh.id, old);
+    let expected = vec![Finding::StaleImport {
+        image_id: stale.id.clone(),
+        updated_at: stale.updated_at,
+        locations: vec![f.url(&stale.id)],
+    }];
+
+    let planned = f.sweep(10 * MINUTE, true).await;
+    assert_eq!(planned, expected);
+    assert_eq!(f.registry.get_image(&stale.id).await.unwrap(), stale);
+
+    let done = f.sweep(10 * MINUTE, false).await;
+    assert_eq!(done, expected);
+    let requeued = f.registry.get_image(&stale.id).await.unwrap();
+    assert_eq!(requeued.status, ImageStatus::Queued);
+    assert!(requeued.locations.is_empty());
+    assert_eq!(requeued.size, None);
+    assert_eq!(requeued.checksum, None);
+    assert_eq!(requeued.os_hash_algo, None);
+    assert_eq!(requeued.os_hash_value, None);
+    assert_eq!(std::fs::read(&data).unwrap(), b"data", "not ours to remove");
+    assert_eq!(f.registry.get_image(&fresh.id).await.unwrap(), fresh);
+    assert!(fresh_data.exists());
+
+    let report = SweepReport {
+        dry_run: false,
+        findings: done,
+    }
+    .to_string();
+    assert!(
+        report.contains(&format!(
+            "returned image {} to queued (importing, no location import activity since",
+            stale.id
+        )),
+        "{report}"
+    );
+    assert!(
+        report.ends_with(
+            "Returned 1 image(s) to queued (1 abandoned location import(s), their data left in place); \
+             removed 0 orphaned data file(s) and 0 temp file(s)."
+        ),
+        "{report}"
+    );
+}
+
+/// A registry on which every image the sweep lists gets a heartbeat right
+/// after the listing: an upload or import whose node lost the database for
+/// a while and carried on, beating again between the sweep's list and its
+/// compare-and-set.
+struct BeatAfterList(Arc<SqlRegistry>);
+
+#[async_trait]
+impl Registry for BeatAfterList {
+    async fn create_image(&self, image: &Image) -> Result<Image, RegistryError> {
+        self.0.create_image(image).await
+    }
+
+    async fn get_image(&self, id: &str) -> Result<Image, RegistryError> {
+        self.0.get_image(id).await
+    }
+
+    async fn update_image(&self, id: &str, changes: &ImageChanges) -> Result<Image, RegistryError> {
+        self.0.update_image(id, changes).await
+    }
+
+    async fn delete_image(&self, id: &str) -> Result<Image, RegistryError> {
+        self.0.delete_image(id).await
+    }
+
+    async fn list_images(&self, query: &ListQuery) -> Result<Vec<Image>, RegistryError> {
+        let page = self.0.list_images(query).await?;
+        for image in &page {
+            let beat = ImageChanges {
+                expect_status: Some(image.status),
+                ..Default::default()
+            };
+            self.0.update_image(&image.id, &beat).await?;
+        }
+        Ok(page)
+    }
+
+    async fn add_tag(&self, id: &str, tag: &str) -> Result<(), RegistryError> {
+        self.0.add_tag(id, tag).await
+    }
+
+    async fn remove_tag(&self, id: &str, tag: &str) -> Result<bool, RegistryError> {
+        self.0.remove_tag(id, tag).await
+    }
+
+    async fn create_member(&self, image_id: &str, member: &str) -> Result<Member, RegistryError> {
+        self.0.create_member(image_id, member).await
+    }
+
+    async fn list_members(&self, image_id: &str) -> Result<Vec<Member>, RegistryError> {
+        self.0.list_members(image_id).await
+    }
+
+    async fn get_member(
+        &self,
+        image_id: &str,
+        member: &str,
+    ) -> Result<Option<Member>, RegistryError> {
+        self.0.get_member(image_id, member).await
+    }
+
+    async fn update_member(
+        &self,
+        image_id: &str,
+        member: &str,
+        status: MemberStatus,
+    ) -> Result<Member, RegistryError> {
+        self.0.update_member(image_id, member, status).await
+    }
+
+    async fn delete_member(&self, image_id: &str, member: &str) -> Result<(), RegistryError> {
+        self.0.delete_member(image_id, member).await
+    }
+
+    async fn count_members(&self, image_id: &str) -> Result<u64, RegistryError> {
+        self.0.count_members(image_id).await
+    }
+
+    async fn health(&self) -> Result<(), RegistryError> {
+        self.0.health().await
+    }
+}
+
+#[tokio::test]
+async fn a_heartbeat_after_the_listing_wins_over_the_sweep() {
+    let f = Fixture::new().await;
+    let old = 20 * MINUTE;
+    let upload = f.image(ImageStatus::Saving, old).await;
+    let upload_data = f.file(&upload.id, old);
+    let import = f.importing(old).await;
+    let options = SweepOptions {
+        older_than: 10 * MINUTE,
+        dry_run: false,
+    };
+    let beating = BeatAfterList(f.registry.clone());
+    let report = sweep(&beating, std::slice::from_ref(&f.store), &options)
+        .await
+        .unwrap();
+    assert!(report.findings.is_empty(), "{report}");
+    let upload_now = f.registry.get_image(&upload.id).await.unwrap();
+    assert_eq!(upload_now.status, ImageStatus::Saving);
+    assert_eq!(upload_now.size, upload.size, "nothing requeued");
+    assert!(upload_now.updated_at > upload.updated_at, "the beat landed");
+    assert!(upload_data.exists(), "a live upload's data stays");
+    let import_now = f.registry.get_image(&import.id).await.unwrap();
+    assert_eq!(import_now.status, ImageStatus::Importing);
+    assert_eq!(import_now.locations, import.locations);
+}
+
+#[tokio::test]
+async fn glance_manage_reports_abandoned_imports() {
+    let f = Fixture::new().await;
+    let conf = f.manage_conf();
+    let stale = f.importing(20 * MINUTE).await;
+    let line = |verb: &str| format!("{verb} image {} to queued (importing, ", stale.id);
+    let (ok, text) = manage(&conf, &["image-sweep", "--dry-run"]);
+    assert!(ok, "{text}");
+    assert!(text.contains(&line("would return")), "{text}");
+    assert!(
+        text.contains(&format!(
+            "location {} dropped, its data left in place)",
+            f.url(&stale.id)
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "Dry run, nothing changed: would return 1 image(s) to queued (1 abandoned location import(s)"
+        ),
+        "{text}"
+    );
+    assert_eq!(f.status(&stale.id).await, ImageStatus::Importing);
+
+    let (ok, text) = manage(&conf, &["image-sweep"]);
+    assert!(ok, "{text}");
+    assert!(text.contains(&line("returned")), "{text}");
+    assert!(
+        text.contains("Returned 1 image(s) to queued (1 abandoned location import(s)"),
+        "{text}"
+    );
+    assert_eq!(f.status(&stale.id).await, ImageStatus::Queued);
 }

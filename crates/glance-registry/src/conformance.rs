@@ -17,7 +17,7 @@ mod visibility;
 pub use concurrency::{cas_race, concurrent_property_updates};
 pub use crud::{
     create_and_get, delete_image, duplicate_ids, get_missing, health, update_every_field,
-    update_expect_status,
+    update_expect_status, update_expect_updated_before,
 };
 pub use filters::{list_filters, list_hides_unlisted};
 pub use members::{members_create_and_list, members_delete, members_duplicate, members_update};
@@ -111,6 +111,7 @@ macro_rules! for_each_conformance_check {
             get_missing,
             update_every_field,
             update_expect_status,
+            update_expect_updated_before,
             delete_image,
             health,
             cas_race,

@@ -1,6 +1,6 @@
 //! Errors a registry reports.
 
-use glance_types::ImageStatus;
+use glance_types::{ImageStatus, Timestamp, format_timestamp};
 
 /// What can go wrong in a registry call.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +34,22 @@ pub enum RegistryError {
         expected: ImageStatus,
         /// The status the image has.
         actual: ImageStatus,
+    },
+    /// A conditional update (`expect_updated_before`) found the image
+    /// updated since: someone else changed it after the caller looked (the
+    /// status, if also expected, still matched). Like
+    /// [`RegistryError::StatusMismatch`], a lost compare-and-set that changed
+    /// nothing.
+    #[error(
+        "image was updated at {}, expected an update before {}",
+        format_timestamp(updated_at),
+        format_timestamp(expected_before)
+    )]
+    UpdatedSince {
+        /// The caller's bound: the image had to be last updated before it.
+        expected_before: Timestamp,
+        /// When the image was last updated.
+        updated_at: Timestamp,
     },
     /// The list marker names no image the caller can see.
     #[error("No image found with ID {0}")]

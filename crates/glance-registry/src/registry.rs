@@ -17,7 +17,10 @@ pub trait Registry: Send + Sync + 'static {
 
     /// Applies `changes` in one transaction and bumps `updated_at`.
     /// With `changes.expect_status` set, applies only if the image has that
-    /// status, else [`RegistryError::StatusMismatch`]. Returns the updated image.
+    /// status, else [`RegistryError::StatusMismatch`]; with
+    /// `changes.expect_updated_before` set, only if its `updated_at` is
+    /// before that time, else [`RegistryError::UpdatedSince`] (when both
+    /// fail, the status mismatch is reported). Returns the updated image.
     async fn update_image(&self, id: &str, changes: &ImageChanges) -> Result<Image, RegistryError>;
 
     /// Soft-deletes an image (status `deleted`); returns it as it was before.

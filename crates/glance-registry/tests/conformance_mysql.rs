@@ -3,21 +3,13 @@
 //! An unreachable server fails these tests: CI provides one.
 
 use glance_registry::{Registry, RegistryError, SqlRegistry, conformance, connect};
-use sqlx::mysql::MySqlPoolOptions;
+use glance_test_support::db::MySqlDatabase;
 use std::time::{Duration, Instant};
 
-const DEFAULT_URL: &str = "mysql://root@127.0.0.1:3306/test";
-
-fn base_url() -> String {
-    std::env::var("GLANCE_TEST_MYSQL_URL").unwrap_or_else(|_| DEFAULT_URL.to_string())
-}
-
-/// A migrated registry in a freshly created database, dropped by [`TestDb::finish`].
+/// A migrated registry in a database of its own, dropped with this value.
 struct TestDb {
-    admin: sqlx::MySqlPool,
-    database: String,
-    url: String,
     reg: SqlRegistry,
+    database: MySqlDatabase,
 }
 
 impl TestDb {
@@ -28,40 +20,14 @@ impl TestDb {
     }
 
     async fn unmigrated() -> Self {
-        let base = base_url();
-        let sqlx_url = match base.split_once("://") {
-            Some((_, rest)) => format!("mysql://{rest}"),
-            None => base.clone(),
-        };
-        let admin = MySqlPoolOptions::new()
-            .max_connections(1)
-            .connect(&sqlx_url)
-            .await
-            .unwrap_or_else(|e| panic!("MySQL at {base} must be reachable: {e}"));
-        let database = format!("glance_t_{}", uuid::Uuid::new_v4().simple());
-        sqlx::query(&format!("CREATE DATABASE {database}"))
-            .execute(&admin)
-            .await
-            .expect("create database");
-        let mut url = url::Url::parse(&base).expect("GLANCE_TEST_MYSQL_URL is a URL");
-        url.set_path(&database);
-        let url = url.to_string();
-        let reg = connect(&url).await.expect("connect");
-        Self {
-            admin,
-            database,
-            url,
-            reg,
-        }
+        let database = MySqlDatabase::create("glance_t").await;
+        let reg = connect(database.url()).await.expect("connect");
+        Self { reg, database }
     }
 
+    /// Closes the registry; the database goes with `self`.
     async fn finish(self) {
         self.reg.close().await;
-        sqlx::query(&format!("DROP DATABASE {}", self.database))
-            .execute(&self.admin)
-            .await
-            .expect("drop database");
-        self.admin.close().await;
     }
 }
 
@@ -102,7 +68,7 @@ async fn concurrent_migrations_apply_once() {
     let db = TestDb::unmigrated().await;
     let migrators: Vec<_> = (0..4)
         .map(|_| {
-            let url = db.url.clone();
+            let url = db.database.url().to_owned();
             tokio::spawn(async move {
                 let reg = connect(&url).await?;
                 let migrated = reg.migrate().await;
@@ -123,9 +89,9 @@ async fn concurrent_migrations_apply_once() {
     );
     let rows: i64 = sqlx::query_scalar(&format!(
         "SELECT COUNT(*) FROM {}.glance_schema_version",
-        db.database
+        db.database.name()
     ))
-    .fetch_one(&db.admin)
+    .fetch_one(db.database.admin())
     .await
     .expect("count versions");
     assert_eq!(
@@ -142,8 +108,8 @@ async fn tables_compare_strings_exactly() {
     let collations: Vec<String> = sqlx::query_scalar(
         "SELECT DISTINCT TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?",
     )
-    .bind(&db.database)
-    .fetch_all(&db.admin)
+    .bind(db.database.name())
+    .fetch_all(db.database.admin())
     .await
     .expect("collations");
     assert!(

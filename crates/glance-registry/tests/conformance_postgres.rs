@@ -3,19 +3,12 @@
 //! own. An unreachable server fails these tests: CI provides one.
 
 use glance_registry::{Registry, RegistryError, SqlRegistry, conformance, connect};
-use sqlx::postgres::PgPoolOptions;
+use glance_test_support::db::PgSchema;
 
-const DEFAULT_URL: &str = "postgresql://postgres@127.0.0.1:5432/test";
-
-fn base_url() -> String {
-    std::env::var("GLANCE_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_URL.to_string())
-}
-
-/// A migrated registry in a freshly created schema, dropped by [`TestDb::finish`].
+/// A migrated registry in a schema of its own, dropped with this value.
 struct TestDb {
-    admin: sqlx::PgPool,
-    schema: String,
     reg: SqlRegistry,
+    schema: PgSchema,
 }
 
 impl TestDb {
@@ -26,35 +19,14 @@ impl TestDb {
     }
 
     async fn unmigrated() -> Self {
-        let url = base_url();
-        let sqlx_url = match url.split_once("://") {
-            Some((_, rest)) => format!("postgres://{rest}"),
-            None => url.clone(),
-        };
-        let admin = PgPoolOptions::new()
-            .max_connections(1)
-            .connect(&sqlx_url)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL at {url} must be reachable: {e}"));
-        let schema = format!("glance_test_{}", uuid::Uuid::new_v4().simple());
-        sqlx::query(&format!("CREATE SCHEMA {schema}"))
-            .execute(&admin)
-            .await
-            .expect("create schema");
-        let sep = if url.contains('?') { '&' } else { '?' };
-        let reg = connect(&format!("{url}{sep}schema={schema}"))
-            .await
-            .expect("connect");
-        Self { admin, schema, reg }
+        let schema = PgSchema::create("glance_test").await;
+        let reg = connect(schema.url()).await.expect("connect");
+        Self { reg, schema }
     }
 
+    /// Closes the registry; the schema goes with `self`.
     async fn finish(self) {
         self.reg.close().await;
-        sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.schema))
-            .execute(&self.admin)
-            .await
-            .expect("drop schema");
-        self.admin.close().await;
     }
 }
 
@@ -95,7 +67,7 @@ async fn migrate_twice_is_a_no_op() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_migrations_apply_once() {
     let db = TestDb::unmigrated().await;
-    let url = format!("{}?schema={}", base_url(), db.schema);
+    let url = db.schema.url().to_owned();
     let migrators: Vec<_> = (0..4)
         .map(|_| {
             let url = url.clone();

@@ -4,8 +4,8 @@
 use crate::error::{ServerError, transport};
 use bytes::Bytes;
 use glance_store::{ByteRange, StoreError};
-use reqwest::header::{CONTENT_LENGTH, ETAG, RANGE};
-use reqwest::{Body, Certificate, RequestBuilder, Response, StatusCode};
+use reqwest::header::{CONTENT_LENGTH, ETAG, IF_MATCH, RANGE};
+use reqwest::{Body, Certificate, RequestBuilder, Response};
 use rusty_s3::actions::{
     AbortMultipartUpload, CompleteMultipartUpload, CreateBucket, CreateMultipartUpload,
     DeleteObject, GetObject, HeadBucket, HeadObject, PutObject, UploadPart,
@@ -30,7 +30,7 @@ pub(crate) struct S3Client {
 }
 
 /// What a request got: an answer, or the server's error answer.
-type Answer = Result<Response, ServerError>;
+pub(crate) type Answer = Result<Response, ServerError>;
 
 impl S3Client {
     /// A client for `bucket` at `endpoint`, trusting only `roots` for TLS
@@ -83,7 +83,7 @@ impl S3Client {
     }
 
     /// Maps an error answer to a [`StoreError`].
-    fn fail(&self, error: ServerError) -> StoreError {
+    pub(crate) fn fail(&self, error: ServerError) -> StoreError {
         error.into_store_error(&self.endpoint)
     }
 
@@ -134,36 +134,26 @@ impl S3Client {
             })
     }
 
-    /// The answer to `GET` object `key` (a `range` already fitted to the
-    /// object), its body not yet read; `None` if the object does not exist.
+    /// The answer to `GET` object `key`, or `range` of it, its body not yet
+    /// read. With `if_match` (an ETag) the server answers 412 if the object
+    /// no longer has that ETag. The `Range` and `If-Match` headers are not
+    /// signed (only `host` is, in a presigned URL), which S3 allows.
     pub(crate) async fn get_object(
         &self,
         creds: &Credentials,
         key: &str,
         range: Option<ByteRange>,
-    ) -> Result<Option<Response>, StoreError> {
+        if_match: Option<&str>,
+    ) -> Result<Answer, StoreError> {
         let url = GetObject::new(&self.bucket, Some(creds), key).sign(SIGNED_FOR);
         let mut request = self.http.get(url);
         if let Some(range) = range {
             request = request.header(RANGE, format!("bytes={}-{}", range.start, range.end));
         }
-        let response = match self.send("GET object", request).await? {
-            Ok(response) => response,
-            Err(e) if e.is_not_found() => return Ok(None),
-            Err(e) => return Err(self.fail(e)),
-        };
-        let expected = match range {
-            Some(_) => StatusCode::PARTIAL_CONTENT,
-            None => StatusCode::OK,
-        };
-        if response.status() != expected {
-            return Err(StoreError::Io(std::io::Error::other(format!(
-                "S3 at {} answered GET object {key} ({range:?}) with HTTP {}",
-                self.endpoint,
-                response.status()
-            ))));
+        if let Some(etag) = if_match {
+            request = request.header(IF_MATCH, etag);
         }
-        Ok(Some(response))
+        self.send("GET object", request).await
     }
 
     /// Deletes object `key`; `false` if the server says it was not there.

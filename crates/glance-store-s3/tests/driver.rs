@@ -157,7 +157,7 @@ async fn missing_bucket_without_create_bucket_on_put_is_a_clear_error() {
             ),
             other => panic!("{}: expected a config error, got {other:?}", server.url),
         }
-        assert!(!server.admin(&bucket).bucket_exists().await);
+        assert!(!server.admin(&bucket).exists().await);
     }
 }
 
@@ -283,7 +283,7 @@ async fn image_ids_that_cannot_be_keys_are_refused() {
         );
     }
     // Refused before any request: not even the bucket was created.
-    assert!(!fixture.admin.bucket_exists().await);
+    assert!(!fixture.admin.exists().await);
 }
 
 #[tokio::test]

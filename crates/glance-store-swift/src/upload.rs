@@ -4,15 +4,28 @@
 //! the chunk size and streamed, then the manifest
 //! (`?multipart-manifest=put`). Whatever a failed or dropped upload wrote
 //! is deleted again.
+//!
+//! Deleting must not race a `PUT` still under way, or the object it
+//! creates afterwards stays behind (Swift orders the two by when its proxy
+//! got each, so a `PUT` that reaches it late, after the `DELETE`, wins).
+//! So every `PUT` runs in a task of its own, which ends on its own terms
+//! even when the upload future is dropped, and the cleanup first waits for
+//! all of them. Such a request ends soon: its body, cut off, ends with an
+//! error (see [`body_channel`]), so the client breaks the connection
+//! instead of completing the body, and Swift stores nothing of a request
+//! whose body did not arrive whole (neither a short `Content-Length` body
+//! nor a chunked one without its last chunk). A request whose body was
+//! complete is answered, and what it created is then deleted with the
+//! rest.
 
 use crate::auth::Session;
 use crate::client::Swift;
 use crate::error::{status, transport};
 use crate::source::Source;
 use bytes::Bytes;
-use futures::SinkExt;
-use futures::channel::mpsc;
+use futures::channel::{mpsc, oneshot};
 use futures::future::{self, Either};
+use futures::{SinkExt, StreamExt, stream};
 use glance_store::{ByteStream, StoreError};
 use reqwest::header::{CONTENT_LENGTH, ETAG, IF_NONE_MATCH};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
@@ -21,7 +34,9 @@ use std::collections::VecDeque;
 use std::io;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
+use tokio::task::JoinHandle;
 
 /// Chunks queued between the source and a request body.
 const QUEUE: usize = 1;
@@ -67,6 +82,7 @@ pub(crate) async fn upload(
         swift: swift.clone(),
         container: target.container.to_owned(),
         names: Vec::new(),
+        requests: Vec::new(),
     };
     let result = match size_hint {
         Some(size) if size < segmenting.large_object_size => {
@@ -115,7 +131,9 @@ async fn put_whole(
         last: true,
     };
     let (response, sent) = piece
-        .send(swift, source, &what, |r| r.header(IF_NONE_MATCH, "*"))
+        .send(swift, source, &what, written, |r| {
+            r.header(IF_NONE_MATCH, "*")
+        })
         .await?;
     created(response, target, &what, written).await?;
     Ok(sent)
@@ -136,17 +154,8 @@ async fn put_segmented(
     written: &mut Written,
 ) -> Result<u64, StoreError> {
     let mut segments = Segments::default();
-    let result = put_segments(swift, target, source, chunk_size, written, &mut segments).await;
-    let done = match result {
-        Ok(total) => Ok((total, segments.done)),
-        Err(e) => {
-            // What was fully sent may still be stored; wait for it so the
-            // cleanup that follows does not race its creation.
-            segments.abandon().await;
-            Err(e)
-        }
-    };
-    let (total, segments) = done?;
+    let total = put_segments(swift, target, source, chunk_size, written, &mut segments).await?;
+    let segments = segments.done;
     if segments.is_empty() {
         return put_whole(swift, target, source, 0, written).await;
     }
@@ -157,16 +166,18 @@ async fn put_segmented(
     let manifest = serde_json::to_vec(&segments).map_err(io::Error::other)?;
     let session = swift.session().await?;
     written.add(target.object);
-    let response = swift
+    let request = swift
         .http()
         .put(session.url(target.container, Some(target.object)))
         .query(&[("multipart-manifest", "put")])
         .header("X-Auth-Token", &session.token)
         .header(IF_NONE_MATCH, "*")
         .body(manifest)
-        .send()
-        .await
-        .map_err(|e| transport(&what, &e))?;
+        .send();
+    let failed = what.clone();
+    let response = written
+        .run(async move { request.await.map_err(|e| transport(&failed, &e)) })
+        .await?;
     created(response, target, &what, written).await?;
     Ok(total)
 }
@@ -201,26 +212,27 @@ async fn put_segments(
         let session = segments.alongside(swift.session()).await?;
         let length = source.remaining().map(|left| left.min(chunk_size));
         written.add(&name);
-        let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(QUEUE);
+        let (tx, body) = body_channel();
         let mut request = swift
             .http()
             .put(session.url(target.container, Some(&name)))
             .header("X-Auth-Token", &session.token)
-            .body(reqwest::Body::wrap_stream(rx));
+            .body(body);
         if let Some(length) = length {
             request = request.header(CONTENT_LENGTH, length);
         }
+        let answer = written.run(async move {
+            let response = request.send().await.map_err(|e| transport(&what, &e))?;
+            if response.status() != StatusCode::CREATED {
+                return Err(status(&what, response).await);
+            }
+            Ok(etag(&response))
+        });
         segments.in_flight.push_back(InFlight {
             path: format!("/{}/{name}", target.container),
             size: None,
             etag: None,
-            answer: Some(Box::pin(async move {
-                let response = request.send().await.map_err(|e| transport(&what, &e))?;
-                if response.status() != StatusCode::CREATED {
-                    return Err(status(&what, response).await);
-                }
-                Ok(etag(&response))
-            })),
+            answer: Some(Box::pin(answer)),
         });
         let sent = segments
             .alongside(feed(source, tx, chunk_size, false))
@@ -309,17 +321,6 @@ impl Segments {
         })
         .await
     }
-
-    /// The upload failed: a request whose body was cut off is dropped (Swift
-    /// stores nothing of it); one that was sent whole is waited for.
-    async fn abandon(self) {
-        let complete = self
-            .in_flight
-            .into_iter()
-            .filter(|s| s.size.is_some())
-            .filter_map(|s| s.answer);
-        future::join_all(complete).await;
-    }
 }
 
 /// Checks the answer to a `PUT` of the object itself: `201`, or `412`
@@ -363,17 +364,19 @@ struct Piece<'a> {
 }
 
 impl Piece<'_> {
-    /// Sends the request while feeding it from `source`; returns the answer
-    /// and the bytes sent. A source failure drops the request mid-body, so
-    /// Swift never stores a partial object.
+    /// Sends the request (a task tracked by `written`) while feeding it
+    /// from `source`; returns the answer and the bytes sent. A source
+    /// failure breaks the request mid-body, so Swift never stores a partial
+    /// object.
     async fn send(
         self,
         swift: &Swift,
         source: &mut Source,
         what: &str,
+        written: &mut Written,
         customize: impl FnOnce(RequestBuilder) -> RequestBuilder,
     ) -> Result<(Response, u64), StoreError> {
-        let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(QUEUE);
+        let (tx, body) = body_channel();
         let mut request = swift
             .http()
             .request(
@@ -381,15 +384,18 @@ impl Piece<'_> {
                 self.session.url(self.container, Some(self.name)),
             )
             .header("X-Auth-Token", &self.session.token)
-            .body(reqwest::Body::wrap_stream(rx));
+            .body(body);
         if let Some(length) = self.length {
             request = request.header(CONTENT_LENGTH, length);
         }
-        let request = pin!(customize(request).send());
+        let request = customize(request).send();
+        let owned_what = what.to_owned();
+        let request =
+            pin!(written.run(async move { request.await.map_err(|e| transport(&owned_what, &e)) }));
         let feeding = pin!(feed(source, tx, self.limit, self.last));
         match future::select(request, feeding).await {
             Either::Left((response, feeding)) => {
-                let response = response.map_err(|e| transport(what, &e))?;
+                let response = response?;
                 if !response.status().is_success() {
                     return Ok((response, 0));
                 }
@@ -399,19 +405,50 @@ impl Piece<'_> {
             }
             Either::Right((sent, request)) => {
                 let sent = sent?;
-                let response = request.await.map_err(|e| transport(what, &e))?;
+                let response = request.await?;
                 Ok((response, sent))
             }
         }
     }
 }
 
+/// The feeding end of a request body, from [`body_channel`].
+struct BodySender {
+    tx: mpsc::Sender<io::Result<Bytes>>,
+    /// Set when the body is complete.
+    complete: Arc<AtomicBool>,
+}
+
+impl BodySender {
+    /// Ends the body cleanly: everything was fed.
+    fn finish(self) {
+        self.complete.store(true, Ordering::Release);
+    }
+}
+
+/// A request body fed through the returned sender. It ends cleanly only
+/// after [`BodySender::finish`]; a sender dropped before (a failed source,
+/// a dropped upload) makes the body end with an error, so the client breaks
+/// the request off rather than completing it (a chunked body would
+/// otherwise get its last chunk, and Swift would store the partial data).
+fn body_channel() -> (BodySender, reqwest::Body) {
+    let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(QUEUE);
+    let complete = Arc::new(AtomicBool::new(false));
+    let finished = complete.clone();
+    let end = stream::once(async move {
+        (!finished.load(Ordering::Acquire))
+            .then(|| Err(io::Error::other("the upload was abandoned")))
+    })
+    .filter_map(future::ready);
+    let body = reqwest::Body::wrap_stream(rx.chain(end));
+    (BodySender { tx, complete }, body)
+}
+
 /// Moves up to `limit` bytes from `source` into a request body, then ends
-/// the body (dropping `tx`). With `last`, first checks that the source has
-/// nothing more.
+/// the body. With `last`, first checks that the source has nothing more.
 async fn feed(
     source: &mut Source,
-    mut tx: mpsc::Sender<io::Result<Bytes>>,
+    mut body: BodySender,
     limit: u64,
     last: bool,
 ) -> Result<u64, StoreError> {
@@ -425,7 +462,7 @@ async fn feed(
             break;
         };
         sent += chunk.len() as u64;
-        if tx.send(Ok(chunk)).await.is_err() {
+        if body.tx.send(Ok(chunk)).await.is_err() {
             // The request ended early; its answer says why.
             return Ok(sent);
         }
@@ -433,18 +470,42 @@ async fn feed(
     if last {
         source.finish().await.map_err(StoreError::SourceFailed)?;
     }
+    body.finish();
     Ok(sent)
 }
 
 /// Objects an upload in progress may have created; removed unless the
-/// upload succeeds (in a background task if the upload is dropped).
+/// upload succeeds (in a background task if the upload is dropped), once
+/// every request of the upload has ended.
 struct Written {
     swift: Arc<Swift>,
     container: String,
     names: Vec<String>,
+    /// The tasks running the upload's requests (finished ones pruned).
+    requests: Vec<JoinHandle<()>>,
 }
 
 impl Written {
+    /// Runs `request` in a task of its own, so that it goes on to its end
+    /// even if the upload is dropped meanwhile; returns its outcome.
+    fn run<T: Send + 'static>(
+        &mut self,
+        request: impl Future<Output = Result<T, StoreError>> + Send + 'static,
+    ) -> impl Future<Output = Result<T, StoreError>> + Send + 'static {
+        let (tx, rx) = oneshot::channel();
+        self.requests.retain(|task| !task.is_finished());
+        self.requests.push(tokio::spawn(async move {
+            let _ = tx.send(request.await);
+        }));
+        async move {
+            rx.await.unwrap_or_else(|_| {
+                Err(StoreError::Io(io::Error::other(
+                    "a swift request task ended without an answer",
+                )))
+            })
+        }
+    }
+
     fn add(&mut self, name: &str) {
         self.names.push(name.to_owned());
     }
@@ -458,10 +519,11 @@ impl Written {
         self.names.clear();
     }
 
-    /// The upload failed: remove everything now.
+    /// The upload failed: remove everything now (once its requests ended).
     async fn remove(mut self) {
         let names = std::mem::take(&mut self.names);
-        remove_all(&self.swift, &self.container, names).await;
+        let requests = std::mem::take(&mut self.requests);
+        remove_all(&self.swift, &self.container, names, requests).await;
     }
 }
 
@@ -471,11 +533,12 @@ impl Drop for Written {
             return;
         }
         let names = std::mem::take(&mut self.names);
+        let requests = std::mem::take(&mut self.requests);
         let swift = self.swift.clone();
         let container = std::mem::take(&mut self.container);
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
-                runtime.spawn(async move { remove_all(&swift, &container, names).await });
+                runtime.spawn(async move { remove_all(&swift, &container, names, requests).await });
             }
             Err(_) => tracing::warn!(
                 container,
@@ -486,9 +549,16 @@ impl Drop for Written {
     }
 }
 
-/// Deletes `names` (newest first, so a manifest goes before its segments);
-/// what is already gone is fine, other failures are logged.
-async fn remove_all(swift: &Swift, container: &str, names: Vec<String>) {
+/// Waits for `requests` to end, then deletes `names` (newest first, so a
+/// manifest goes before its segments); what is already gone is fine, other
+/// failures are logged.
+async fn remove_all(
+    swift: &Swift,
+    container: &str,
+    names: Vec<String>,
+    requests: Vec<JoinHandle<()>>,
+) {
+    future::join_all(requests).await;
     for name in names.iter().rev() {
         let what = format!("removing {container}/{name} after a failed upload");
         match swift

@@ -8,6 +8,12 @@
 //! that reads a broken request late could otherwise create the file after
 //! the delete. That is why no `Content-Length` is sent even when the size
 //! is known.
+//!
+//! For the same reason the `PUT` runs in a task of its own: when the `put`
+//! future is dropped, dropping the request would leave its fate to the
+//! connection (the server may still write the file after the delete).
+//! Instead the body is ended cleanly there too and the cleanup waits for
+//! the task, so the server has answered before the file is deleted.
 
 use crate::datastore;
 use crate::download;
@@ -15,6 +21,7 @@ use crate::location::Location;
 use crate::soap;
 use crate::store::{Inner, status_error};
 use bytes::Bytes;
+use futures::channel::oneshot;
 use futures::{Stream, StreamExt, future, stream};
 use glance_store::{ByteStream, StoreError, StoredObject};
 use reqwest::StatusCode;
@@ -22,6 +29,7 @@ use reqwest::header::COOKIE;
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use tokio::task::JoinHandle;
 
 /// Streams `data` into a new file for `image_id`.
 pub(crate) async fn put(
@@ -47,16 +55,31 @@ pub(crate) async fn put(
         return Err(StoreError::Duplicate(location.url));
     }
 
-    let cleanup = Cleanup {
-        armed: Some((inner.clone(), location.clone())),
-    };
     let tally = Arc::new(Tally::default());
-    let body = reqwest::Body::wrap_stream(counted(data, size_hint, tally.clone()));
-    let mut request = inner.soap.http().put(location.https.clone()).body(body);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let data = counted(data, size_hint, tally.clone()).take_until(stopped);
+    let mut request = inner
+        .soap
+        .http()
+        .put(location.https.clone())
+        .body(reqwest::Body::wrap_stream(data));
     if let Some(cookie) = inner.soap.cookie().0 {
         request = request.header(COOKIE, cookie);
     }
-    let sent = request.send().await;
+    let (answered, answer) = oneshot::channel();
+    let cleanup = Cleanup {
+        armed: Some((inner.clone(), location.clone())),
+        request: Some(tokio::spawn(async move {
+            let _ = answered.send(request.send().await);
+        })),
+        stop: Some(stop),
+    };
+    let Ok(sent) = answer.await else {
+        cleanup.run().await;
+        return Err(StoreError::Io(io::Error::other(
+            "the upload request ended without an answer",
+        )));
+    };
     if let Some(error) = tally.take_error() {
         cleanup.run().await;
         return Err(StoreError::SourceFailed(error));
@@ -155,9 +178,13 @@ fn counted(
 }
 
 /// Deletes a partial file unless disarmed: awaited on failures, spawned if
-/// the `put` future is dropped midway.
+/// the `put` future is dropped midway, after the `PUT` has ended.
 struct Cleanup {
     armed: Option<(Arc<Inner>, Location)>,
+    /// The task sending the `PUT`.
+    request: Option<JoinHandle<()>>,
+    /// Dropping it ends the request body (cleanly).
+    stop: Option<oneshot::Sender<()>>,
 }
 
 impl Cleanup {
@@ -177,12 +204,20 @@ impl Cleanup {
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
+        // Ends the body, so the request (if still under way) ends too.
+        self.stop = None;
         let Some((inner, location)) = self.armed.take() else {
             return;
         };
+        let request = self.request.take();
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
-                runtime.spawn(async move { remove(&inner, &location).await });
+                runtime.spawn(async move {
+                    if let Some(request) = request {
+                        let _ = request.await;
+                    }
+                    remove(&inner, &location).await;
+                });
             }
             Err(_) => tracing::warn!(
                 "upload of {} abandoned outside a runtime; the partial file is left behind",

@@ -145,15 +145,24 @@ impl Image {
 /// `Some(None)` sets NULL). Properties are upserted and removed by name, so two
 /// concurrent updates of different properties never lose each other.
 ///
+/// The `expect_*` fields are conditions, not changes: the registry applies
+/// the changes only if every condition set holds (compare-and-set).
+///
 /// In serde's forms (JSON merge-patch style) a field that changes nothing is
 /// absent, `null` sets a nullable field to NULL and a value sets it; an
-/// absent field reads back as leaving it alone.
+/// absent field reads back as leaving it alone. Unknown fields are refused,
+/// so a registry that does not know a condition fails instead of ignoring it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ImageChanges {
     /// Apply only if the image currently has this status (compare-and-set).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expect_status: Option<ImageStatus>,
+    /// Apply only if the image's `updated_at` is strictly before this time:
+    /// the image has not been updated since the caller judged it (the sweep
+    /// requeues an abandoned upload only if no heartbeat landed meanwhile).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expect_updated_before: Option<Timestamp>,
     /// New name.
     #[serde(skip_serializing_if = "Option::is_none", with = "crate::double_option")]
     pub name: Option<Option<String>>,
@@ -214,11 +223,13 @@ pub struct ImageChanges {
 }
 
 impl ImageChanges {
-    /// Whether applying these changes would touch nothing.
+    /// Whether applying these changes would touch nothing (conditions
+    /// aside).
     pub fn is_empty(&self) -> bool {
         *self
             == Self {
                 expect_status: self.expect_status,
+                expect_updated_before: self.expect_updated_before,
                 ..Self::default()
             }
     }
@@ -270,6 +281,7 @@ mod tests {
         assert!(ImageChanges::default().is_empty());
         let c = ImageChanges {
             expect_status: Some(ImageStatus::Queued),
+            expect_updated_before: Some(crate::now()),
             ..Default::default()
         };
         assert!(c.is_empty());
@@ -278,6 +290,21 @@ mod tests {
             ..Default::default()
         };
         assert!(!c.is_empty());
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let known: ImageChanges =
+            serde_json::from_str(r#"{"expect_updated_before": "2026-11-24T16:17:28.123456Z"}"#)
+                .unwrap();
+        assert_eq!(
+            known.expect_updated_before,
+            crate::parse_timestamp("2026-11-24T16:17:28.123456Z")
+        );
+        let err = serde_json::from_str::<ImageChanges>(r#"{"expect_colour": "red"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `expect_colour`"), "{err}");
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! The upload heartbeat: while data streams in, the node refreshes the
-//! image's `updated_at`, so that `saving` images whose `updated_at` stopped
-//! moving are known to be abandoned (their node died) and can be swept
-//! back to `queued` by [`crate::sweep`].
+//! The heartbeat: while data streams in (an upload, `saving`) or a new
+//! location is read (a location import, `importing`), the node refreshes the
+//! image's `updated_at`, so that images in those statuses whose `updated_at`
+//! stopped moving are known to be abandoned (their node died) and can be
+//! swept back to `queued` by [`crate::sweep`].
 
 use glance_registry::{Registry, RegistryError};
 use glance_types::{ImageChanges, ImageStatus};
@@ -9,20 +10,23 @@ use std::future::Future;
 use std::time::Duration;
 use tokio::time::{Instant, MissedTickBehavior};
 
-/// How often an upload in progress refreshes its image's `updated_at`.
-/// [`crate::sweep`] thresholds must stay well above it.
+/// How often an upload or location import in progress refreshes its
+/// image's `updated_at`. [`crate::sweep`] thresholds must stay well above it.
 pub const UPLOAD_HEARTBEAT: Duration = Duration::from_secs(30);
 
-/// Runs `work` while touching the `saving` image `id` every `interval`.
+/// Runs `work` while touching the image `id`, which `work` keeps in
+/// `status` (`saving` for an upload, `importing` for a location import),
+/// every `interval`.
 ///
-/// Each beat is a compare-and-set update that changes nothing but
-/// `updated_at`. Once the image is gone or no longer `saving` (deleted, or
-/// swept) the beats stop; the upload itself carries on and its final
-/// compare-and-set decides. A failed beat (database unavailable) is logged
-/// and retried at the next tick.
+/// Each beat is a compare-and-set update on `status` that changes nothing
+/// but `updated_at`. Once the image is gone or no longer in `status`
+/// (deleted, or swept) the beats stop; the work itself carries on and its
+/// final compare-and-set decides. A failed beat (database unavailable) is
+/// logged and retried at the next tick.
 pub(super) async fn with_heartbeat<T>(
     registry: &dyn Registry,
     id: &str,
+    status: ImageStatus,
     interval: Duration,
     work: impl Future<Output = T>,
 ) -> T {
@@ -30,7 +34,7 @@ pub(super) async fn with_heartbeat<T>(
         let mut ticker = tokio::time::interval_at(Instant::now() + interval, interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let touch = ImageChanges {
-            expect_status: Some(ImageStatus::Saving),
+            expect_status: Some(status),
             ..Default::default()
         };
         loop {
@@ -38,10 +42,10 @@ pub(super) async fn with_heartbeat<T>(
             match registry.update_image(id, &touch).await {
                 Ok(_) => {}
                 Err(e @ (RegistryError::NotFound(_) | RegistryError::StatusMismatch { .. })) => {
-                    tracing::warn!("image {id}: upload heartbeat stopped: {e}");
+                    tracing::warn!("image {id}: {status} heartbeat stopped: {e}");
                     return;
                 }
-                Err(e) => tracing::warn!("image {id}: upload heartbeat failed: {e}"),
+                Err(e) => tracing::warn!("image {id}: {status} heartbeat failed: {e}"),
             }
         }
     };

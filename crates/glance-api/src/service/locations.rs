@@ -5,6 +5,8 @@
 
 use super::ImageService;
 use super::hashing::{Hasher, digest_len, is_hex, new_digest};
+use super::heartbeat::with_heartbeat;
+use super::recovery::requeue_changes;
 use crate::error::ApiError;
 use crate::stores::StoreEntry;
 use futures::StreamExt;
@@ -235,27 +237,22 @@ impl ImageService {
         }
     }
 
-    /// Reads the new location (retrying `http_retries` times), then
-    /// activates the image or puts it back to `queued`.
+    /// Reads the new location (retrying `http_retries` times) under the
+    /// heartbeat, then activates the image or puts it back to `queued`.
     async fn import_location(&self, id: &str, entry: StoreEntry, new: NewLocation) {
         let algo = new
             .validation
             .as_ref()
             .map_or(self.settings.hashing_algorithm.clone(), |(a, _)| a.clone());
-        let attempts = self.settings.http_retries.max(1);
-        let mut outcome = Err(format!("no attempt at reading {}", new.url));
-        for attempt in 1..=attempts {
-            outcome = measure(&entry, &new.url, &algo).await;
-            match &outcome {
-                Ok(_) => break,
-                Err(e) => {
-                    tracing::warn!("image {id}: reading {} (attempt {attempt}): {e}", new.url);
-                    if attempt < attempts {
-                        tokio::time::sleep(RETRY_PAUSE).await;
-                    }
-                }
-            }
-        }
+        let reading = self.read_location(id, &entry, &new.url, &algo);
+        let outcome = with_heartbeat(
+            self.registry.as_ref(),
+            id,
+            ImageStatus::Importing,
+            self.heartbeat,
+            reading,
+        )
+        .await;
         let verdict = outcome.and_then(|m| match &new.validation {
             Some((_, want)) if m.hash.as_deref() != Some(want.as_str()) => Err(format!(
                 "os_hash_value: ({want}) not matched with actual os_hash_value: ({})",
@@ -275,12 +272,7 @@ impl ImageService {
             },
             Err(e) => {
                 tracing::error!("image {id}: location {} refused: {e}", new.url);
-                ImageChanges {
-                    expect_status: Some(ImageStatus::Importing),
-                    status: Some(ImageStatus::Queued),
-                    locations: Some(Vec::new()),
-                    ..Default::default()
-                }
+                requeue_changes(ImageStatus::Importing)
             }
         };
         match self.registry.update_image(id, &changes).await {
@@ -291,6 +283,31 @@ impl ImageService {
             ),
             Err(e) => tracing::error!("image {id}: recording the location import failed: {e}"),
         }
+    }
+
+    /// Measures the data at `url`, up to `http_retries` attempts.
+    async fn read_location(
+        &self,
+        id: &str,
+        entry: &StoreEntry,
+        url: &str,
+        algo: &str,
+    ) -> Result<Measured, String> {
+        let attempts = self.settings.http_retries.max(1);
+        let mut outcome = Err(format!("no attempt at reading {url}"));
+        for attempt in 1..=attempts {
+            outcome = measure(entry, url, algo).await;
+            match &outcome {
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!("image {id}: reading {url} (attempt {attempt}): {e}");
+                    if attempt < attempts {
+                        tokio::time::sleep(RETRY_PAUSE).await;
+                    }
+                }
+            }
+        }
+        outcome
     }
 }
 

@@ -53,11 +53,12 @@ pub struct ImageService {
     stores: StoreMap,
     policy: Policy,
     settings: Settings,
-    upload_heartbeat: Duration,
+    heartbeat: Duration,
 }
 
 impl ImageService {
-    /// Wires the service; uploads beat every [`UPLOAD_HEARTBEAT`].
+    /// Wires the service; uploads and location imports beat every
+    /// [`UPLOAD_HEARTBEAT`].
     pub fn new(
         registry: Arc<dyn Registry>,
         stores: StoreMap,
@@ -69,14 +70,14 @@ impl ImageService {
             stores,
             policy,
             settings,
-            upload_heartbeat: UPLOAD_HEARTBEAT,
+            heartbeat: UPLOAD_HEARTBEAT,
         }
     }
 
-    /// Sets how often an upload in progress refreshes its image's
-    /// `updated_at` (tests use short intervals).
+    /// Sets how often an upload or location import in progress refreshes
+    /// its image's `updated_at` (tests use short intervals).
     pub fn with_upload_heartbeat(mut self, interval: Duration) -> Self {
-        self.upload_heartbeat = interval;
+        self.heartbeat = interval;
         self
     }
 

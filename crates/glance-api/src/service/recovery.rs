@@ -18,11 +18,12 @@ const FIRST_PAUSE: Duration = Duration::from_millis(200);
 /// The longest pause between retries.
 const MAX_PAUSE: Duration = Duration::from_secs(5);
 
-/// The compare-and-set returning a `saving` image to `queued` as a failed
-/// upload leaves it: no size, hashes or locations.
-pub(crate) fn requeue_changes() -> ImageChanges {
+/// The compare-and-set returning an image in `from` (`saving`, or
+/// `importing` for a location import) to `queued` as a failed upload or
+/// location import leaves it: no size, hashes or locations.
+pub(crate) fn requeue_changes(from: ImageStatus) -> ImageChanges {
     ImageChanges {
-        expect_status: Some(ImageStatus::Saving),
+        expect_status: Some(from),
         status: Some(ImageStatus::Queued),
         size: Some(None),
         virtual_size: Some(None),
@@ -105,7 +106,11 @@ impl ImageService {
     /// Requeues the image (if still `saving`), then removes `published`
     /// unless the image's locations name it.
     async fn settle(&self, id: &str, published: Option<&Published>) -> Result<(), RegistryError> {
-        let recorded = match self.registry.update_image(id, &requeue_changes()).await {
+        let recorded = match self
+            .registry
+            .update_image(id, &requeue_changes(ImageStatus::Saving))
+            .await
+        {
             Ok(_) | Err(RegistryError::NotFound(_)) => false,
             Err(RegistryError::StatusMismatch { .. }) => match published {
                 Some(p) => match self.registry.get_image(id).await {

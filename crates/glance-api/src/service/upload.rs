@@ -256,8 +256,14 @@ impl ImageService {
                 entry.store.put(id, to_store, expected)
             )
         };
-        let (pumped, stored) =
-            with_heartbeat(self.registry.as_ref(), id, self.upload_heartbeat, transfer).await;
+        let (pumped, stored) = with_heartbeat(
+            self.registry.as_ref(),
+            id,
+            ImageStatus::Saving,
+            self.heartbeat,
+            transfer,
+        )
+        .await;
         let failure = match (pumped, stored) {
             (Ok(measured), Ok(object)) => {
                 let mut metadata = serde_json::Map::new();

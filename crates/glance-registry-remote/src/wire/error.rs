@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 use glance_registry::RegistryError;
-use glance_types::ImageStatus;
+use glance_types::{ImageStatus, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// The body of every error response.
@@ -41,6 +41,11 @@ pub(crate) enum ErrorKind {
         expected: ImageStatus,
         actual: ImageStatus,
     },
+    /// [`RegistryError::UpdatedSince`].
+    UpdatedSince {
+        expected_before: Timestamp,
+        updated_at: Timestamp,
+    },
     /// [`RegistryError::MarkerNotFound`].
     MarkerNotFound { marker: String },
     /// [`RegistryError::Unavailable`] (also: Keystone unreachable).
@@ -58,9 +63,10 @@ impl ErrorKind {
     pub(crate) fn status(&self) -> StatusCode {
         match self {
             Self::NotFound { .. } | Self::MemberNotFound { .. } => StatusCode::NOT_FOUND,
-            Self::Duplicate { .. } | Self::MemberDuplicate { .. } | Self::StatusMismatch { .. } => {
-                StatusCode::CONFLICT
-            }
+            Self::Duplicate { .. }
+            | Self::MemberDuplicate { .. }
+            | Self::StatusMismatch { .. }
+            | Self::UpdatedSince { .. } => StatusCode::CONFLICT,
             Self::MarkerNotFound { .. } | Self::BadRequest => StatusCode::BAD_REQUEST,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database { .. } => StatusCode::INTERNAL_SERVER_ERROR,
@@ -85,6 +91,13 @@ impl ErrorKind {
             Self::StatusMismatch { expected, actual } => {
                 RegistryError::StatusMismatch { expected, actual }
             }
+            Self::UpdatedSince {
+                expected_before,
+                updated_at,
+            } => RegistryError::UpdatedSince {
+                expected_before,
+                updated_at,
+            },
             Self::MarkerNotFound { marker } => RegistryError::MarkerNotFound(marker),
             Self::Unavailable { reason } => RegistryError::Unavailable(reason),
             Self::Database { reason } => RegistryError::Database(reason),
@@ -113,6 +126,13 @@ impl From<RegistryError> for ErrorDetail {
             RegistryError::StatusMismatch { expected, actual } => {
                 ErrorKind::StatusMismatch { expected, actual }
             }
+            RegistryError::UpdatedSince {
+                expected_before,
+                updated_at,
+            } => ErrorKind::UpdatedSince {
+                expected_before,
+                updated_at,
+            },
             RegistryError::MarkerNotFound(marker) => ErrorKind::MarkerNotFound { marker },
             RegistryError::Unavailable(reason) => ErrorKind::Unavailable { reason },
             RegistryError::Database(reason) => ErrorKind::Database { reason },
@@ -140,6 +160,11 @@ mod tests {
             RegistryError::StatusMismatch {
                 expected: ImageStatus::Queued,
                 actual: ImageStatus::PendingDelete,
+            },
+            RegistryError::UpdatedSince {
+                expected_before: chrono::DateTime::from_timestamp_micros(1_700_000_000_123_456)
+                    .unwrap(),
+                updated_at: chrono::DateTime::from_timestamp_micros(1_700_000_001_000_001).unwrap(),
             },
             RegistryError::MarkerNotFound("m".into()),
             RegistryError::Unavailable("down".into()),
@@ -198,7 +223,7 @@ mod tests {
     fn statuses() {
         let status = |e: RegistryError| ErrorDetail::from(e).kind.status().as_u16();
         let got: Vec<u16> = every_error().into_iter().map(status).collect();
-        assert_eq!(got, [404, 409, 409, 404, 409, 400, 503, 500]);
+        assert_eq!(got, [404, 409, 409, 404, 409, 409, 400, 503, 500]);
         assert_eq!(ErrorKind::Unauthorized.status(), 401);
     }
 }

@@ -60,6 +60,7 @@ fn changes_keep_absent_null_and_value_apart() {
         ImageChanges::default(),
         ImageChanges {
             expect_status: Some(ImageStatus::Saving),
+            expect_updated_before: Some(full_image().updated_at),
             name: Some(None),
             status: Some(ImageStatus::Active),
             visibility: Some(Visibility::Private),

@@ -4,6 +4,7 @@
 //! the generated secret file), driven through the Images API over HTTP.
 
 use glance_config::ApiConfig;
+use glance_test_support::http::{json, serve};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus};
@@ -80,14 +81,7 @@ impl Drop for Daemon {
 async fn serve_api(conf: &Path) -> String {
     let config = ApiConfig::load(&[conf.to_path_buf()], []).unwrap();
     let state = glance_api::startup::build(&config).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        axum::serve(listener, glance_api::router(state))
-            .await
-            .unwrap()
-    });
-    base
+    serve(glance_api::router(state)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -123,15 +117,11 @@ async fn glance_api_over_the_glance_registry_binary() {
     let http = reqwest::Client::new();
 
     // Create, upload, list, update, tag, share, delete.
-    let created: Value = http
-        .post(format!("{api}/v2/images"))
-        .json(&json!({"name": "e2e", "disk_format": "raw", "container_format": "bare"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created = json(
+        http.post(format!("{api}/v2/images"))
+            .json(&json!({"name": "e2e", "disk_format": "raw", "container_format": "bare"})),
+    )
+    .await;
     let id = created["id"].as_str().unwrap().to_owned();
     assert_eq!(created["status"], "queued");
     let image_url = format!("{api}/v2/images/{id}");
@@ -143,25 +133,11 @@ async fn glance_api_over_the_glance_registry_binary() {
         .await
         .unwrap();
     assert_eq!(uploaded.status(), 204);
-    let shown: Value = http
-        .get(&image_url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let shown = json(http.get(&image_url)).await;
     assert_eq!(shown["status"], "active");
     assert_eq!(shown["size"], 100_000);
 
-    let list: Value = http
-        .get(format!("{api}/v2/images"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = json(http.get(format!("{api}/v2/images"))).await;
     let ids: Vec<&str> = list["images"]
         .as_array()
         .unwrap()
@@ -197,14 +173,7 @@ async fn glance_api_over_the_glance_registry_binary() {
         .await
         .unwrap();
     assert_eq!(shared.status(), 200);
-    let shown: Value = http
-        .get(&image_url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let shown = json(http.get(&image_url)).await;
     assert_eq!(shown["name"], "renamed");
     assert_eq!(shown["os_distro"], "cirros");
     assert_eq!(shown["tags"], json!(["e2e"]));

@@ -118,6 +118,7 @@ pub async fn update_every_field(reg: &dyn Registry) {
 
     let changes = ImageChanges {
         expect_status: None,
+        expect_updated_before: None,
         name: Some(Some("renamed".into())),
         status: Some(ImageStatus::Active),
         visibility: Some(Visibility::Community),
@@ -233,6 +234,95 @@ pub async fn update_expect_status(reg: &dyn Registry) {
     let unknown = uuid::Uuid::new_v4().to_string();
     let err = reg
         .update_image(&unknown, &to_saving)
+        .await
+        .expect_err("unknown");
+    assert!(matches!(err, RegistryError::NotFound(_)), "{err:?}");
+}
+
+/// `expect_updated_before` makes an update conditional on the image not
+/// having been updated since (strictly before the bound): a refusal changes
+/// nothing and reports when the image was updated; a status mismatch is
+/// reported first.
+pub async fn update_expect_updated_before(reg: &dyn Registry) {
+    let mut img = image(None, &run_tag());
+    img.status = ImageStatus::Saving;
+    img.updated_at = at(0);
+    let stale = create(reg, &img).await;
+    let requeue = |bound| ImageChanges {
+        expect_status: Some(ImageStatus::Saving),
+        expect_updated_before: Some(bound),
+        status: Some(ImageStatus::Queued),
+        locations: Some(Vec::new()),
+        ..Default::default()
+    };
+
+    // Updated exactly at the bound is not before it.
+    let err = reg
+        .update_image(&img.id, &requeue(at(0)))
+        .await
+        .expect_err("not before the bound");
+    assert!(
+        matches!(err, RegistryError::UpdatedSince { expected_before, updated_at }
+            if expected_before == at(0) && updated_at == at(0)),
+        "{err:?}"
+    );
+    assert_eq!(reg.get_image(&img.id).await.expect("get"), stale);
+
+    // A heartbeat (an update changing nothing) moves updated_at past the bound.
+    let touch = ImageChanges {
+        expect_status: Some(ImageStatus::Saving),
+        ..Default::default()
+    };
+    let touched = reg.update_image(&img.id, &touch).await.expect("touch");
+    let err = reg
+        .update_image(&img.id, &requeue(at(60)))
+        .await
+        .expect_err("updated since");
+    assert!(
+        matches!(err, RegistryError::UpdatedSince { expected_before, updated_at }
+            if expected_before == at(60) && updated_at == touched.updated_at),
+        "{err:?}"
+    );
+    assert_eq!(
+        reg.get_image(&img.id).await.expect("get"),
+        touched,
+        "a refused update changes nothing"
+    );
+
+    // Alone, and together with a matching status: applies.
+    let bound = touched.updated_at + chrono::Duration::microseconds(1);
+    let named = ImageChanges {
+        expect_updated_before: Some(bound),
+        name: Some(Some("named".into())),
+        ..Default::default()
+    };
+    let renamed = reg.update_image(&img.id, &named).await.expect("alone");
+    assert_eq!(renamed.name.as_deref(), Some("named"));
+    let bound = renamed.updated_at + chrono::Duration::microseconds(1);
+    let requeued = reg
+        .update_image(&img.id, &requeue(bound))
+        .await
+        .expect("before the bound");
+    assert_eq!(requeued.status, ImageStatus::Queued);
+
+    // Both conditions failing: the status is reported.
+    let err = reg
+        .update_image(&img.id, &requeue(at(0)))
+        .await
+        .expect_err("both fail");
+    assert!(
+        matches!(
+            err,
+            RegistryError::StatusMismatch {
+                expected: ImageStatus::Saving,
+                actual: ImageStatus::Queued
+            }
+        ),
+        "{err:?}"
+    );
+    let unknown = uuid::Uuid::new_v4().to_string();
+    let err = reg
+        .update_image(&unknown, &requeue(at(60)))
         .await
         .expect_err("unknown");
     assert!(matches!(err, RegistryError::NotFound(_)), "{err:?}");

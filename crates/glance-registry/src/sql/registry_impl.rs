@@ -7,8 +7,8 @@
 
 use super::SqlRegistry;
 use super::images::{
-    insert_image, insert_properties, load_image, load_images, lock_image, replace_locations,
-    replace_tags, to_micros,
+    from_micros, insert_image, insert_properties, load_image, load_images, lock_image,
+    replace_locations, replace_tags, to_micros,
 };
 use super::list::{list_statement, marker_kinds, marker_statement};
 use super::members;
@@ -33,25 +33,37 @@ async fn touch(tx: &mut Tx, id: &str) -> Result<(), RegistryError> {
     Ok(())
 }
 
-/// Explains why a conditional update matched no row.
+/// Explains why a conditional update matched no row: the image is gone,
+/// or a condition of `changes` failed (the status first).
 async fn update_failure(
     tx: &mut Tx,
     id: &str,
-    expected: Option<ImageStatus>,
+    changes: &ImageChanges,
 ) -> Result<RegistryError, RegistryError> {
-    let mut st = Statement::new("SELECT status FROM images WHERE id = ");
+    let mut st = Statement::new("SELECT status, updated_at FROM images WHERE id = ");
     st.bind(id).push(" AND deleted = FALSE");
-    let row = tx.fetch(&st, &[Kind::Text]).await?.pop();
-    Ok(match (row, expected) {
-        (Some(mut row), Some(expected)) => RegistryError::StatusMismatch {
-            expected,
-            actual: row
-                .req_text()?
-                .parse()
-                .map_err(|e| RegistryError::Database(format!("{e}")))?,
+    let Some(mut row) = tx.fetch(&st, &[Kind::Text, Kind::Int]).await?.pop() else {
+        return Ok(RegistryError::NotFound(id.to_string()));
+    };
+    let actual: ImageStatus = row
+        .req_text()?
+        .parse()
+        .map_err(|e| RegistryError::Database(format!("{e}")))?;
+    let updated_at = from_micros(row.req_int()?)?;
+    Ok(
+        match (changes.expect_status, changes.expect_updated_before) {
+            (Some(expected), _) if expected != actual => {
+                RegistryError::StatusMismatch { expected, actual }
+            }
+            (_, Some(expected_before)) => RegistryError::UpdatedSince {
+                expected_before,
+                updated_at,
+            },
+            // The row changed between the UPDATE and this SELECT.
+            (Some(expected), None) => RegistryError::StatusMismatch { expected, actual },
+            (None, None) => RegistryError::NotFound(id.to_string()),
         },
-        _ => RegistryError::NotFound(id.to_string()),
-    })
+    )
 }
 
 #[async_trait]
@@ -80,7 +92,7 @@ impl Registry for SqlRegistry {
         let mut tx = self.pool.begin().await?;
         let st = update_statement(id, changes, &glance_types::now());
         if tx.execute(&st).await? == 0 {
-            return Err(update_failure(&mut tx, id, changes.expect_status).await?);
+            return Err(update_failure(&mut tx, id, changes).await?);
         }
         let names: Vec<&String> = changes
             .set_properties

@@ -5,7 +5,9 @@ use super::statement::{Statement, Value};
 use glance_types::{ImageChanges, Timestamp};
 
 /// `UPDATE images SET updated_at = now, <changed columns> WHERE id = … AND
-/// deleted = FALSE [AND status = expected]`. Child rows are written separately.
+/// deleted = FALSE [AND status = expected] [AND updated_at < bound]`, the
+/// conditions in the same statement as the changes. Child rows are written
+/// separately.
 pub(crate) fn update_statement(id: &str, changes: &ImageChanges, now: &Timestamp) -> Statement {
     let mut st = Statement::new("UPDATE images SET updated_at = ");
     st.bind(to_micros(now));
@@ -36,6 +38,9 @@ pub(crate) fn update_statement(id: &str, changes: &ImageChanges, now: &Timestamp
     if let Some(expected) = changes.expect_status {
         st.push(" AND status = ").bind(expected.as_str());
     }
+    if let Some(bound) = &changes.expect_updated_before {
+        st.push(" AND updated_at < ").bind(to_micros(bound));
+    }
     st
 }
 
@@ -59,5 +64,23 @@ mod tests {
              WHERE id = $4 AND deleted = FALSE AND status = $5"
         );
         assert_eq!(st.values[1], Value::Text(None));
+    }
+
+    #[test]
+    fn updated_before_is_a_condition_of_the_same_statement() {
+        let bound = glance_types::now();
+        let changes = ImageChanges {
+            expect_status: Some(ImageStatus::Saving),
+            expect_updated_before: Some(bound),
+            status: Some(ImageStatus::Queued),
+            ..Default::default()
+        };
+        let st = update_statement("i", &changes, &glance_types::now());
+        assert_eq!(
+            st.sql,
+            "UPDATE images SET updated_at = $1, status = $2 \
+             WHERE id = $3 AND deleted = FALSE AND status = $4 AND updated_at < $5"
+        );
+        assert_eq!(st.values[4], Value::from(to_micros(&bound)));
     }
 }

@@ -2,7 +2,7 @@
 //! failed or dropped uploads, seeded containers, upstream-written objects,
 //! locations and failure mapping.
 
-use crate::common::{Fixture, Saio, credentials, random_container, store_from, tempauth_config};
+use crate::common::{Fixture, Saio, credentials, scratch_container, store_from, tempauth_config};
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
 use glance_store::conformance::{chunked, failing, get_all, new_id, pattern};
@@ -153,7 +153,7 @@ async fn dropped_put_leaves_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seeded_containers_hold_the_images() {
-    let prefix = random_container();
+    let (prefix, _purge) = scratch_container();
     let ini = tempauth_config(&format!(
         "swift_store_container = {prefix}\nswift_store_create_container_on_put = true\n\
          swift_store_multiple_containers_seed = 3\n"
@@ -162,6 +162,7 @@ async fn seeded_containers_hold_the_images() {
     let saio = Saio::login().await;
     let id = new_id();
     let derived = format!("{prefix}_{}", &id[..3]);
+    let _purge_derived = glance_test_support::swift::purge_on_drop(vec![derived.clone()]);
     let image = pattern(6, 1000);
     let stored = store.put(&id, chunked(&image), None).await.unwrap();
     assert!(
@@ -179,7 +180,6 @@ async fn seeded_containers_hold_the_images() {
     assert_eq!(get_all(&store, &stored.url, None).await, image);
     store.delete(&stored.url).await.unwrap();
     assert_eq!(saio.list(&derived).await, Vec::<String>::new());
-    saio.purge(&derived).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -271,7 +271,7 @@ async fn config_file_reference_writes_swift_config_locations() {
         format!("[ref2]\nuser = {user}\nkey = {key}\nauth_address = {auth}\nauth_version = 1\n"),
     )
     .unwrap();
-    let container = random_container();
+    let (container, _purge) = scratch_container();
     let ini = format!(
         "[swift2]\nswift_store_config_file = {}\ndefault_swift_reference = ref2\n\
          swift_store_container = {container}\nswift_store_create_container_on_put = true\n",
@@ -288,7 +288,6 @@ async fn config_file_reference_writes_swift_config_locations() {
     assert!(!store.handles(&format!("swift+config://ref1/{container}/{id}")));
     assert_eq!(get_all(&store, &stored.url, None).await, b"by reference");
     store.delete(&stored.url).await.unwrap();
-    Saio::login().await.purge(&container).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -328,7 +327,7 @@ async fn unreachable_server_is_unavailable() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_container_is_not_created_unless_allowed() {
-    let container = random_container();
+    let (container, _purge) = scratch_container();
     let store = store_from(
         &tempauth_config(&format!("swift_store_container = {container}\n")),
         "glance_store",

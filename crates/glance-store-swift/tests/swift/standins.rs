@@ -3,7 +3,7 @@
 //! catalog lead to the SAIO (the token is a real tempauth one), and a v1
 //! stand-in that first hands out a revoked token.
 
-use crate::common::{Saio, random_container, store_from};
+use crate::common::{Saio, scratch_container, store_from};
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
@@ -12,6 +12,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use glance_store::conformance::{chunked, get_all, new_id};
 use glance_store::{Store, StoreError};
+use glance_test_support::http::serve;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 
@@ -37,14 +38,6 @@ impl Standin {
     fn count(&self) -> usize {
         self.requests.lock().unwrap().len()
     }
-}
-
-/// Serves `router` on an ephemeral port; returns `http://127.0.0.1:<port>`.
-async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    format!("http://{address}")
 }
 
 /// `POST /v3/auth/tokens`: a token plus a catalog in which only the
@@ -145,7 +138,7 @@ async fn keystone_v3_token_and_catalog_lead_to_the_object_store() {
     let saio = Saio::login().await;
     let (standin, address) =
         keystone(vec![saio.token.clone()], saio.storage_url.clone(), 3600).await;
-    let container = random_container();
+    let (container, _purge) = scratch_container();
     let store = store_from(&keystone_config(&address, &container, ""), "swift_v3").await;
 
     let id = new_id();
@@ -167,7 +160,6 @@ async fn keystone_v3_token_and_catalog_lead_to_the_object_store() {
         b"through keystone"
     );
     store.delete(&stored.url).await.unwrap();
-    saio.purge(&container).await;
 
     let requests = standin.requests.lock().unwrap().clone();
     assert_eq!(requests.len(), 1, "the token is cached");
@@ -190,7 +182,7 @@ async fn keystone_token_about_to_expire_is_renewed_before_use() {
     let saio = Saio::login().await;
     // Valid for 30 s, inside the default 60 s renewal window.
     let (standin, address) = keystone(vec![saio.token.clone()], saio.storage_url.clone(), 30).await;
-    let container = random_container();
+    let (container, _purge) = scratch_container();
     let store = store_from(&keystone_config(&address, &container, ""), "swift_v3").await;
     let stored = store.put("x", chunked(b"x"), None).await.unwrap();
     let after_put = standin.count();
@@ -211,7 +203,6 @@ async fn keystone_token_about_to_expire_is_renewed_before_use() {
     let stored = store.put("x", chunked(b"x"), None).await.unwrap();
     store.delete(&stored.url).await.unwrap();
     assert_eq!(standin.count(), 1);
-    saio.purge(&container).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -246,7 +237,7 @@ async fn revoked_token_is_renewed_once() {
         saio.storage_url.clone(),
     )
     .await;
-    let container = random_container();
+    let (container, _purge) = scratch_container();
     let store = store_from(&v1_config(&address, &container), "glance_store").await;
     let stored = store.put("img", chunked(b"renewed"), None).await.unwrap();
     assert_eq!(standin.count(), 2, "one login, one renewal after the 401");
@@ -257,7 +248,6 @@ async fn revoked_token_is_renewed_once() {
         standin.requests.lock().unwrap()[0],
         json!({"user": "glance:glance", "key": "anything"})
     );
-    saio.purge(&container).await;
 
     // A token refused again after the renewal is not retried forever.
     let (standin, address) = v1(vec![revoked], saio.storage_url.clone()).await;
@@ -286,7 +276,7 @@ async fn config_file_reference_can_name_keystone_domains() {
         ),
     )
     .unwrap();
-    let container = random_container();
+    let (container, _purge) = scratch_container();
     let ini = format!(
         "[glance_store]\nswift_store_config_file = {}\nswift_store_region = RegionTwo\n\
          swift_store_endpoint_type = internalURL\nswift_store_container = {container}\n\
@@ -298,7 +288,6 @@ async fn config_file_reference_can_name_keystone_domains() {
     let stored = store.put("img", chunked(b"named"), None).await.unwrap();
     assert_eq!(stored.url, format!("swift+config://ref1/{container}/img"));
     store.delete(&stored.url).await.unwrap();
-    saio.purge(&container).await;
     let request = standin.requests.lock().unwrap()[0].clone();
     assert_eq!(
         request["auth"]["identity"]["password"]["user"]["domain"],
