@@ -840,6 +840,7 @@ class Native:
         self.cleanup: list[list[str]] = []  # the native objects
         self.glance_cleanup: list[list[str]] = []  # the containers/buckets/db/dir glance created, once empty
         self.startup: list[str] = []  # the tool doing nothing: its start-up cost, for reading the times
+        self.resetup: list[list[str]] = []  # after clean-up, before a second upload (what clean-up removed)
         obj = f"bench-native-{tag}"
         if name == "file":
             copy = workdir / obj
@@ -856,6 +857,7 @@ class Native:
                          "AWS_SHARED_CREDENTIALS_FILE": str(workdir / "no-aws-credentials")}
             self.tool = "aws s3 cp"
             self.setup = [aws + ["s3", "mb", f"s3://{obj}"]]
+            self.resetup = self.setup
             self.up = aws + ["s3", "cp", "--only-show-errors", str(f), f"s3://{obj}/{obj}"]
             self.down = aws + ["s3", "cp", "--only-show-errors", f"s3://{obj}/{obj}", "-"]
             self.cleanup = [aws + ["s3", "rb", "--force", f"s3://{obj}"]]
@@ -917,6 +919,13 @@ class Native:
             self.glance_cleanup = [login(""), delete(f"glance-bench-{tag}", "")]
         else:
             raise ValueError(name)
+
+    def hashed_up(self, f: Path) -> list[str]:
+        """The upload while `md5sum` and `sha512sum` hash the same file alongside: the native tool doing the work
+        a glance upload must do (glance computes `checksum` and `os_hash_value` of every byte it stores)."""
+        script = ('md5sum "$1" >/dev/null & m=$!; sha512sum "$1" >/dev/null & s=$!; shift; "$@"; rc=$?; '
+                  'wait $m || rc=1; wait $s || rc=1; exit $rc')
+        return ["bash", "-c", script, "hashed-up", str(f)] + self.up
 
     def run(self, cmds: list[list[str]]) -> list[str]:
         errors = []
@@ -1074,6 +1083,14 @@ def bench_stores(api: Path, size: int, workdir: Path, names: list[str], keep_fil
                     if x["rc"] != 0:
                         raise RuntimeError(f"native {key[2:]}load: `{' '.join(cmd[:3])} ...` exit {x['rc']}: "
                                            f"{x['err'].strip()}")
+                log(f"{n}: native upload again, with md5sum and sha512sum alongside")
+                errs = nat.run(nat.cleanup) or nat.run(nat.resetup)
+                if errs:
+                    raise RuntimeError(f"native clean-up before the hashed upload: {errs[0]}")
+                cmd = nat.hashed_up(f)
+                r["n_up_hashed"] = x = transfer(cmd, nat.env, timeout, srv.pid, srv_pids, idle_wait=idle_wait)
+                if x["rc"] != 0:
+                    raise RuntimeError(f"native upload with hashes: exit {x['rc']}: {x['err'].strip()}")
                 if nat.startup:
                     r["startup"] = min(run_tool_timed(nat.startup, nat.env, 60)[0] for _ in range(3))
             except (RuntimeError, OSError, subprocess.TimeoutExpired, KeyError, ValueError) as e:
@@ -1116,21 +1133,22 @@ def bench_stores(api: Path, size: int, workdir: Path, names: list[str], keep_fil
         r = results.get(n)
         if n in failed or r is None:
             skipped = failed.get(n, "").startswith("skipped")
-            rows.append([n, "-", "-", "-", "-", "-", "-", "-",
+            rows.append([n, "-", "-", "-", "-", "-", "-", "-", "-", "-",
                          "skipped (see note)" if skipped else
                          "glance-api refused the backend (see note)" if n in failed else "not run"])
             if n in failed:
                 notes.insert(0, f"{n}: {failed[n]}" if skipped else
                              f"{n}: glance-api did not start with backend {STORES[n][0]}: {failed[n]}")
             continue
-        if "n_down" not in r:
+        if "n_up_hashed" not in r:
             g = lambda k: f"{rate(r[k]):,.0f}" if k in r else "-"  # noqa: E731
-            rows.append([n, g("g_up"), "-", "-", g("g_down"), "-", "-", f"{peaks.get(n, 0) / 1024:.0f}",
-                         "FAILED (see note)"])
+            rows.append([n, g("g_up"), g("n_up"), "-", g("n_up_hashed"), "-", g("g_down"), g("n_down"), "-",
+                         f"{peaks.get(n, 0) / 1024:.0f}", "FAILED (see note)"])
             notes.insert(0, f"{n}: FAILED: {r.get('error', '')}")
             continue
-        gu, gd, nu, nd = (rate(r[k]) for k in ("g_up", "g_down", "n_up", "n_down"))
-        rows.append([n, f"{gu:,.0f}", f"{nu:,.0f}", f"{gu / nu:.2f}", f"{gd:,.0f}", f"{nd:,.0f}", f"{gd / nd:.2f}",
+        gu, gd, nu, nd, nh = (rate(r[k]) for k in ("g_up", "g_down", "n_up", "n_down", "n_up_hashed"))
+        rows.append([n, f"{gu:,.0f}", f"{nu:,.0f}", f"{gu / nu:.2f}", f"{nh:,.0f}", f"{gu / nh:.2f}", f"{gd:,.0f}",
+                     f"{nd:,.0f}", f"{gd / nd:.2f}",
                      f"{peaks.get(n, 0) / 1024:.0f}", r["tool"] + ("" if r["hash_ok"] else "; HASH/SIZE MISMATCH")])
         for d in ("up", "down"):
             g, nt = r[f"g_{d}"], r[f"n_{d}"]
@@ -1143,8 +1161,11 @@ def bench_stores(api: Path, size: int, workdir: Path, names: list[str], keep_fil
                              f"{r.get('startup', 0):.2f}"])
     out = [f"Store backends, {mib:,.0f} MiB file, one run (server: {api}; glance = curl PUT/GET /v2/images/{{id}}/file "
            f"with X-Image-Meta-Store)",
-           table(rows, ["store", "glance up MiB/s", "native up MiB/s", "ratio", "glance down MiB/s",
-                        "native down MiB/s", "ratio", "glance-api peak RSS MiB", "native tool"]),
+           table(rows, ["store", "glance up MiB/s", "native up MiB/s", "ratio", "native+hashes up MiB/s", "ratio",
+                        "glance down MiB/s", "native down MiB/s", "ratio", "glance-api peak RSS MiB",
+                        "native tool"]),
+           "(native+hashes: the native upload again while md5sum and sha512sum hash the same file alongside, the "
+           "work every glance upload does; ratio = glance / it)",
            f"glance-api RSS: idle {rss['idle'] / 1024:.1f} MiB, VmHWM at the end {hwm / 1024:.1f} MiB "
            f"(peak RSS column: VmRSS sampled every 20 ms during that store's upload and download)",
            f"Where the time goes: seconds and CPU-seconds per transfer ({cores} cores; server = the storage "
