@@ -1,14 +1,14 @@
-//! Reading datastore files: a streamed `GET` on the `/folder` URL, ranges
-//! through the `Range` header, sizes from a `HEAD`.
+//! Reading datastore files: a streamed `GET` on the `/folder` URL (on a
+//! connection of its own, see [`crate::fetch`]), ranges through the `Range`
+//! header, sizes from a `HEAD`.
 
-use crate::chunks::Coalesce;
+use crate::fetch::BodyStream;
 use crate::location::Location;
 use crate::store::{Inner, status_error};
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 use glance_store::{ByteRange, ByteStream, ContentRange, StoreError};
-use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE};
-use reqwest::{Method, Response, StatusCode};
-use std::io;
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, HeaderMap};
 
 /// Streams the file of `location`, or `range` of it.
 pub(crate) async fn get(
@@ -22,11 +22,11 @@ pub(crate) async fn get(
         let size = size(inner, location).await?;
         return Err(StoreError::RangeNotSatisfiable { size });
     }
-    let response = inner.request(Method::GET, &location.https, range).await?;
+    let response = inner.fetch(&location.https, range).await?;
     match (response.status(), range) {
         (StatusCode::OK, None) => Ok(body(response)),
         (StatusCode::PARTIAL_CONTENT, Some(range)) => {
-            let ContentRange { span, size } = content_range(&response);
+            let ContentRange { span, size } = content_range(response.headers());
             let want = range.clamp_to(size.ok_or_else(|| no_content_range(location))?)?;
             if span != Some((want.start, want.end)) {
                 return Err(StoreError::invalid_data(format!(
@@ -37,7 +37,7 @@ pub(crate) async fn get(
             Ok(body(response))
         }
         (StatusCode::RANGE_NOT_SATISFIABLE, _) => {
-            let size = match content_range(&response).size {
+            let size = match content_range(response.headers()).size {
                 Some(size) => size,
                 None => size(inner, location).await?,
             };
@@ -55,7 +55,7 @@ pub(crate) async fn get(
 
 /// Whether the file of `location` exists (a `HEAD`).
 pub(crate) async fn exists(inner: &Inner, location: &Location) -> Result<bool, StoreError> {
-    let response = inner.request(Method::HEAD, &location.https, None).await?;
+    let response = inner.head(&location.https).await?;
     match response.status() {
         StatusCode::OK => Ok(true),
         StatusCode::NOT_FOUND => Ok(false),
@@ -65,7 +65,7 @@ pub(crate) async fn exists(inner: &Inner, location: &Location) -> Result<bool, S
 
 /// The size of the file of `location`, from a `HEAD`.
 pub(crate) async fn size(inner: &Inner, location: &Location) -> Result<u64, StoreError> {
-    let response = inner.request(Method::HEAD, &location.https, None).await?;
+    let response = inner.head(&location.https).await?;
     match response.status() {
         StatusCode::OK => response
             .headers()
@@ -79,15 +79,15 @@ pub(crate) async fn size(inner: &Inner, location: &Location) -> Result<u64, Stor
     }
 }
 
-/// The body of `response` as a stream, in chunks of at least 256 KiB
-/// rather than one per TLS record.
-fn body(response: Response) -> ByteStream {
-    Coalesce::new(response.bytes_stream().map_err(io::Error::other).boxed()).boxed()
+/// The body of `response` as a stream, in chunks of what the connection
+/// had ready (see [`crate::greedy`]).
+fn body(response: hyper::Response<BodyStream>) -> ByteStream {
+    response.into_body().boxed()
 }
 
-/// The `Content-Range` of `response`; all `None` if absent or malformed.
-fn content_range(response: &Response) -> ContentRange {
-    let value = response.headers().get(CONTENT_RANGE);
+/// The `Content-Range` in `headers`; all `None` if absent or malformed.
+fn content_range(headers: &HeaderMap) -> ContentRange {
+    let value = headers.get(CONTENT_RANGE);
     value
         .and_then(|value| glance_store::content_range(value.to_str().ok()?))
         .unwrap_or_default()

@@ -12,10 +12,11 @@
 //! `DeleteDatastoreFile_Task`) that keeps the `vmware_soap_session` cookie
 //! and logs in again when the server forgets the session.
 
-mod chunks;
 mod config;
 mod datastore;
 mod download;
+mod fetch;
+mod greedy;
 mod location;
 mod soap;
 mod store;

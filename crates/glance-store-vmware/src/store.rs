@@ -4,6 +4,7 @@
 
 use crate::config::{self, VmwareConfig};
 use crate::datastore::{self, Datastore};
+use crate::fetch::{BodyStream, Fetcher};
 use crate::location::Location;
 use crate::soap::{self, Soap, SoapError};
 use crate::xml::MoRef;
@@ -11,9 +12,10 @@ use crate::{download, upload};
 use async_trait::async_trait;
 use glance_config::ConfigFile;
 use glance_store::{ByteRange, ByteStream, Store, StoreError, StoredObject};
-use reqwest::header::{COOKIE, RANGE};
-use reqwest::{Certificate, Client, Method, Response, StatusCode, redirect};
+use reqwest::header::{COOKIE, HeaderValue};
+use reqwest::{Client, Response, StatusCode, redirect};
 use std::collections::HashMap;
+use std::future::Future;
 use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -39,6 +41,8 @@ pub struct VmwareStore {
 pub(crate) struct Inner {
     /// The logged-in session.
     pub(crate) soap: Soap,
+    /// Opens the connections of downloads.
+    pub(crate) fetcher: Fetcher,
     /// The server, as a URL authority.
     pub(crate) host: String,
     /// The directory for new images, as path segments.
@@ -63,7 +67,15 @@ impl VmwareStore {
         section: &str,
     ) -> Result<VmwareStore, StoreError> {
         let options = config::read(config, section)?;
-        let http = http_client(section, &options).await?;
+        let tls = tls_connector(section, &options).await?;
+        let http = Client::builder()
+            .tls_backend_preconfigured(tls.clone())
+            .redirect(redirect::Policy::none())
+            .connect_timeout(CONNECT_TIMEOUT)
+            .build()
+            .map_err(|e| {
+                StoreError::Config(format!("[{section}] cannot set up the HTTP client: {e}"))
+            })?;
         let sdk = Url::parse(&format!("https://{}/sdk", options.host))
             .map_err(|e| StoreError::Config(format!("[{section}] vmware_server_host: {e}")))?;
         let soap = Soap::connect(
@@ -79,6 +91,7 @@ impl VmwareStore {
         Ok(VmwareStore {
             inner: Arc::new(Inner {
                 soap,
+                fetcher: Fetcher::new(tls, CONNECT_TIMEOUT),
                 host: options.host,
                 image_dir: options.image_dir,
                 task_poll_interval: options.task_poll_interval,
@@ -129,38 +142,52 @@ impl Store for VmwareStore {
 }
 
 impl Inner {
-    /// Sends `method` for a datastore file URL with the session cookie (and
-    /// a `Range` header for `range`); on a 401 it logs in again and repeats
-    /// the request once.
-    pub(crate) async fn request(
+    /// A `HEAD` of a datastore file URL with the session cookie; on a 401
+    /// it logs in again and repeats the request once.
+    pub(crate) async fn head(&self, url: &Url) -> Result<Response, StoreError> {
+        let send = |cookie| self.send_head(url, cookie);
+        self.with_session(send, Response::status).await
+    }
+
+    /// A `GET` of a datastore file URL (with a `Range` header for `range`)
+    /// on a connection of its own, sent like [`Self::head`].
+    pub(crate) async fn fetch(
         &self,
-        method: Method,
         url: &Url,
         range: Option<ByteRange>,
-    ) -> Result<Response, StoreError> {
+    ) -> Result<hyper::Response<BodyStream>, StoreError> {
+        let send = |cookie| self.fetcher.get(url, cookie, range);
+        self.with_session(send, hyper::Response::status).await
+    }
+
+    /// Sends with the session cookie; on a 401 logs in again and sends once
+    /// more with the new cookie.
+    async fn with_session<R, F>(
+        &self,
+        send: impl Fn(Option<HeaderValue>) -> F,
+        status: fn(&R) -> StatusCode,
+    ) -> Result<R, StoreError>
+    where
+        F: Future<Output = Result<R, StoreError>>,
+    {
         let (cookie, generation) = self.soap.cookie();
-        let response = self.send(method.clone(), url, range, cookie).await?;
-        if response.status() != StatusCode::UNAUTHORIZED {
+        let response = send(cookie).await?;
+        if status(&response) != StatusCode::UNAUTHORIZED {
             return Ok(response);
         }
         self.soap.renew(generation).await.map_err(soap_error)?;
-        self.send(method, url, range, self.soap.cookie().0).await
+        send(self.soap.cookie().0).await
     }
 
-    /// One request for [`Self::request`].
-    async fn send(
+    /// One request for [`Self::head`].
+    async fn send_head(
         &self,
-        method: Method,
         url: &Url,
-        range: Option<ByteRange>,
-        cookie: Option<reqwest::header::HeaderValue>,
+        cookie: Option<HeaderValue>,
     ) -> Result<Response, StoreError> {
-        let mut request = self.soap.http().request(method, url.clone());
+        let mut request = self.soap.http().head(url.clone());
         if let Some(cookie) = cookie {
             request = request.header(COOKIE, cookie);
-        }
-        if let Some(range) = range {
-            request = request.header(RANGE, format!("bytes={}-{}", range.start, range.end));
         }
         request
             .send()
@@ -229,12 +256,14 @@ impl Inner {
     }
 }
 
-/// The HTTP client for `options`: the TLS settings (`vmware_ca_file`, else
-/// `vmware_insecure`), no redirects, a connect timeout.
-async fn http_client(section: &str, options: &VmwareConfig) -> Result<Client, StoreError> {
-    let mut builder = Client::builder()
-        .redirect(redirect::Policy::none())
-        .connect_timeout(CONNECT_TIMEOUT);
+/// The TLS settings for `options`: only the certificates of
+/// `vmware_ca_file` are trusted if it is set, else the system's, or none
+/// with `vmware_insecure`.
+async fn tls_connector(
+    section: &str,
+    options: &VmwareConfig,
+) -> Result<native_tls::TlsConnector, StoreError> {
+    let mut builder = native_tls::TlsConnector::builder();
     match &options.ca_file {
         Some(path) => {
             let bad = |reason: String| {
@@ -243,17 +272,23 @@ async fn http_client(section: &str, options: &VmwareConfig) -> Result<Client, St
             let pem = tokio::fs::read(path)
                 .await
                 .map_err(|e| bad(format!("cannot read it: {e}")))?;
-            let certs = Certificate::from_pem_bundle(&pem).map_err(|e| bad(e.to_string()))?;
+            let certs =
+                native_tls::Certificate::stack_from_pem(&pem).map_err(|e| bad(e.to_string()))?;
             if certs.is_empty() {
                 return Err(bad("no PEM certificate in it".to_owned()));
             }
-            builder = builder.tls_certs_only(certs);
+            builder.disable_built_in_roots(true);
+            for cert in certs {
+                builder.add_root_certificate(cert);
+            }
         }
-        None => builder = builder.tls_danger_accept_invalid_certs(options.insecure),
+        None => {
+            builder.danger_accept_invalid_certs(options.insecure);
+        }
     }
     builder
         .build()
-        .map_err(|e| StoreError::Config(format!("[{section}] cannot set up the HTTP client: {e}")))
+        .map_err(|e| StoreError::Config(format!("[{section}] cannot set up TLS: {e}")))
 }
 
 /// Maps a SOAP failure: an unreachable server, refused credentials or a
