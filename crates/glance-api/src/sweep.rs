@@ -345,11 +345,11 @@ async fn requeue(
     Ok(true)
 }
 
-/// The file a `file://` location URL names, resolved (symbolic links,
-/// `..`) so that it compares with the files of a store directory; `None`
-/// for other URLs and for files that do not exist.
+/// The file a `file://` or `filesystem://` location URL names, resolved
+/// (symbolic links, `..`) so that it compares with the files of a store
+/// directory; `None` for other URLs and for files that do not exist.
 fn file_path(url: &str) -> Option<PathBuf> {
-    std::fs::canonicalize(url.strip_prefix("file://")?).ok()
+    std::fs::canonicalize(FileStore::url_path(url)?).ok()
 }
 
 /// Every image in `status` (of any project, hidden or not) last updated before `cutoff`.

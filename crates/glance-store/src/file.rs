@@ -43,12 +43,21 @@ impl FileStore {
         &self.datadir
     }
 
+    /// The path a `file://` or `filesystem://` location URL names, wherever
+    /// it is; `None` for other URLs.
+    pub fn url_path(url: &str) -> Option<&Path> {
+        SCHEMES
+            .iter()
+            .find_map(|s| url.strip_prefix(s))
+            .map(Path::new)
+    }
+
     /// The object path a location URL names, if it is one of ours: a
     /// `file://` or `filesystem://` URL naming a file directly inside the
     /// data directory. Anything else (other directories, `..`, hidden temp
     /// files) is refused so a location can never expose other host files.
     fn object_path(&self, url: &str) -> Option<PathBuf> {
-        let path = Path::new(SCHEMES.iter().find_map(|s| url.strip_prefix(s))?);
+        let path = Self::url_path(url)?;
         let mut rest = path.strip_prefix(&self.datadir).ok()?.components();
         match (rest.next(), rest.next()) {
             (Some(Component::Normal(name)), None) if valid_name(name.to_str()?) => {
